@@ -1,5 +1,7 @@
 #include "variants/limiter.h"
 
+#include "variants/util.h"
+
 namespace ratelab {
 
 uint64_t Promise::MaxAdmitted(int64_t t_ns) const {
@@ -12,9 +14,14 @@ uint64_t Promise::MaxAdmitted(int64_t t_ns) const {
       return SatAdd(SatAdd(burst, refill), slack);
     }
     case Kind::kFixedWindow: {
-      // A closed interval of length t starts inside one window and crosses at
-      // most floor(t / W) + 1 boundaries.
-      const uint64_t windows = static_cast<uint64_t>(t_ns / interval_ns) + 2;
+      // A closed interval [a, a+t] touches windows floor(a/W) through
+      // floor((a+t)/W): one for t = 0, else at most ceil(t/W) + 1. Windows
+      // that an aggregator starts at its first tick after a boundary (the
+      // approximate variants) are not aligned, and one more may overlap.
+      const uint64_t w = static_cast<uint64_t>(interval_ns);
+      const uint64_t t = static_cast<uint64_t>(t_ns);
+      uint64_t windows = t == 0 ? 1 : CeilDiv(t, w) + 1;
+      if (!exact) windows += 1;
       return SatMul(PerWindow(), windows);
     }
   }

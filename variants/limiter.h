@@ -59,8 +59,10 @@ struct Options {
 //   kTokenBucket: in any closed interval of length t, at most
 //                 burst + floor(t / interval_ns) + slack permits.
 //   kFixedWindow: in each window of length interval_ns, at most
-//                 burst + slack permits (burst holds L here); an interval of
-//                 length t meets at most floor(t / interval_ns) + 2 windows.
+//                 burst + slack permits (burst holds L here); a closed
+//                 interval of length t > 0 meets at most ceil(t / W) + 1
+//                 aligned windows (+1 for the approximate variants, whose
+//                 windows start at a tick, not on the boundary).
 //   kUnbounded:   no limit (the null baseline).
 // exact == true means slack == 0 and the bound is a hard guarantee under any
 // interleaving. Approximate variants state their slack and why in `bound_note`.
