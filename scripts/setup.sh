@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config git
-  libabsl-dev libpfm4-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libabsl-dev libpfm4-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   python3-matplotlib python3-numpy
 )
 

@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 ctest --preset release -j "$(nproc)"
-if ls scripts/*_test.py >/dev/null 2>&1; then
-  /usr/bin/python3 -m unittest discover -s scripts -p '*_test.py'
-fi
+# Python: the scripts' tests on fixture results, then bench_all end to end.
+/usr/bin/python3 -m unittest discover -s scripts -p '*_test.py'
+/usr/bin/python3 -m unittest discover -s harness -p '*_test.py'

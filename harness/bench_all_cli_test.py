@@ -1,0 +1,185 @@
+"""End-to-end tests of the bench_all binary: bad invocations, --list, a quick
+run validated by the results reader, and an interrupted run.
+
+Run by scripts/test.sh after the build; RATELAB_BENCH_ALL overrides the
+binary's path.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import results  # noqa: E402  (the scripts' reader and schema check)
+
+BIN = os.environ.get(
+    "RATELAB_BENCH_ALL", os.path.join(ROOT, "build", "release", "harness", "bench_all"))
+
+
+def load_json(*parts):
+    with open(os.path.join(*parts)) as f:
+        return json.load(f)
+
+
+def run(args, timeout=120, **kw):
+    return subprocess.run([BIN] + args, capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+# (arguments, text the error must contain). Each must exit 2 and leave no
+# results folder behind.
+BAD = [
+    (["--variants=no_such_limiter"], "--variants=no_such_limiter"),
+    (["--variants=(["], "--variants=(["),
+    (["--experiments=scaling,speed"], "unknown experiment 'speed'"),
+    (["--experiments="], "--experiments="),
+    (["--threads=0"], "--threads=0"),
+    (["--threads=4097"], "thread count 4097"),
+    (["--threads=1,x"], "'x' is not a number"),
+    (["--duration=0"], "--duration=0"),
+    (["--duration=-0.5"], "--duration=-0.5"),
+    (["--accuracy_duration=0"], "--accuracy_duration=0"),
+    (["--repetitions=-1"], "--repetitions=-1"),
+    (["--cpus=0-"], "--cpus=0-"),
+    (["--cpus=a"], "--cpus=a"),
+    (["--cpus=9999"], "CPU 9999 is not online"),
+    (["--events=no-such-event-xyz"], "no-such-event-xyz"),
+    (["--tick_us=0"], "--tick_us=0"),
+]
+
+
+class BadInvocationTest(unittest.TestCase):
+    def test_each_bad_flag_is_refused_and_leaves_nothing(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out")
+            for args, needle in BAD:
+                with self.subTest(args=args):
+                    p = run(args + ["--quick", "--out=" + out])
+                    self.assertEqual(p.returncode, 2, p.stderr)
+                    self.assertIn(needle, p.stderr)
+                    self.assertIn("bench_all: error:", p.stderr)
+                    self.assertEqual(p.stdout, "")
+                    self.assertFalse(os.path.exists(out), "left a folder behind")
+
+    def test_unwritable_output_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            afile = os.path.join(tmp, "a_file")
+            with open(afile, "w"):
+                pass
+            p = run(["--quick", "--out=" + os.path.join(afile, "sub")])
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("--out=", p.stderr)
+            self.assertIn("is not a directory", p.stderr)
+
+    def test_unavailable_event_is_a_warning(self):
+        # A name libpfm4 knows: a warning and a null where the machine cannot
+        # count it; no warning where it can.
+        with tempfile.TemporaryDirectory() as tmp:
+            p = run(["--quick", "--experiments=scaling", "--variants=null",
+                     "--threads=1", "--events=cycles,context-switches",
+                     "--out=" + tmp])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            (run_dir,) = os.listdir(tmp)
+            machine = load_json(tmp, run_dir, "machine.json")
+            cyc = machine["counters"]["cycles"]
+            if not cyc["available"]:
+                self.assertIn("warning: event cycles unavailable", p.stderr)
+                self.assertTrue(cyc["reason"])
+            self.assertTrue(machine["counters"]["context-switches"]["available"])
+
+
+class ListTest(unittest.TestCase):
+    def test_list_prints_one_name_per_line(self):
+        p = run(["--list"])
+        self.assertEqual(p.returncode, 0)
+        names = p.stdout.split()
+        self.assertIn("single_atomic", names)
+        self.assertIn("leased_token_bucket", names)
+        self.assertEqual(len(names), len(set(names)))
+
+
+class QuickRunTest(unittest.TestCase):
+    def test_quick_run_writes_a_valid_results_folder(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = run(["--quick", "--out=" + tmp], timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+            (run_dir,) = os.listdir(tmp)
+            path = os.path.join(tmp, run_dir)
+            res = results.load(path)  # raises ResultsError on any schema break
+            run_json = load_json(path, "run.json")
+            self.assertEqual(run_json["status"], "complete")
+            self.assertEqual(run_json["points_done"], run_json["points_total"])
+            names = set(run(["--list"]).stdout.split())
+            scaling = load_json(path, "scaling.json")["records"]
+            accuracy = load_json(path, "accuracy.json")["records"]
+            percall = load_json(path, "percall.json")
+            # Every variant in every experiment (percpu_rseq may be skipped
+            # only where rseq is not registered).
+            skip = set() if load_json(path, "machine.json")[
+                "rseq_registered"] else {"percpu_rseq"}
+            self.assertEqual({r["variant"] for r in scaling} | skip, names)
+            self.assertEqual({r["variant"] for r in accuracy} | skip, names)
+            bm = {b["name"] for b in percall["benchmarks"]}
+            for n in names - skip:
+                self.assertIn("BM_Admit/" + n, bm)
+                self.assertIn("BM_Reject/" + n, bm)
+            for r in scaling:
+                self.assertEqual(r["attempts"], sum(t["attempts"] for t in r["per_thread"]))
+                self.assertEqual(r["oversubscribed"], r["threads"] > len(
+                    load_json(path, "machine.json")["online_cpus"]))
+            for r in accuracy:
+                self.assertEqual(r["admitted"], sum(r["bins"]))
+                self.assertEqual(r["admitted"] + r["rejected"], r["attempts"])
+            # No temporary files left.
+            self.assertEqual([f for f in os.listdir(path) if f.startswith(".")], [])
+            self.assertIsNotNone(res)
+
+
+class InterruptTest(unittest.TestCase):
+    def _interrupt(self, sig):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = subprocess.Popen(
+                [BIN, "--experiments=scaling", "--threads=1,2", "--duration=0.05",
+                 "--repetitions=50", "--events=none", "--out=" + tmp],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # Wait until some points are done, then interrupt.
+            deadline = time.time() + 60
+            run_json = None
+            while time.time() < deadline:
+                dirs = os.listdir(tmp)
+                if dirs:
+                    f = os.path.join(tmp, dirs[0], "run.json")
+                    if os.path.exists(f):
+                        run_json = load_json(f)
+                        if run_json["points_done"] >= 3:
+                            break
+                time.sleep(0.05)
+            p.send_signal(sig)
+            _, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 130, err[-1000:])
+            (run_dir,) = os.listdir(tmp)
+            path = os.path.join(tmp, run_dir)
+            self.assertEqual([f for f in os.listdir(path) if f.startswith(".")], [])
+            run_json = load_json(path, "run.json")
+            self.assertEqual(run_json["status"], "interrupted")
+            scaling = load_json(path, "scaling.json")["records"]
+            self.assertGreaterEqual(len(scaling), 3)
+            self.assertEqual(len(scaling), run_json["points_done"])
+            self.assertLess(run_json["points_done"], run_json["points_total"])
+            results.load(path)  # the reader accepts an interrupted run
+            self.assertIn("interrupted", err)
+
+    def test_sigint_keeps_completed_points(self):
+        self._interrupt(signal.SIGINT)
+
+    def test_sigterm_keeps_completed_points(self):
+        self._interrupt(signal.SIGTERM)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,103 @@
+// bench_all's flag checks: each bad value is refused with a message naming
+// the flag and the value.
+#include "harness/config.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "gtest/gtest.h"
+#include "harness/machine.h"
+
+namespace ratelab {
+namespace {
+
+std::string Tmp() {
+  return testing::TempDir();
+}
+
+RawFlags Good() {
+  RawFlags r;
+  r.out = Tmp() + "/ratelab_config_test_out";
+  return r;
+}
+
+void ExpectBad(RawFlags r, const std::string& needle) {
+  auto c = ParseConfig(r);
+  ASSERT_FALSE(c.ok()) << "accepted: " << needle;
+  EXPECT_NE(c.status().message().find(needle), std::string::npos)
+      << c.status().message();
+}
+
+TEST(ConfigTest, DefaultsAreValid) {
+  auto c = ParseConfig(Good());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->variants.size(), 11u);
+  EXPECT_EQ(c->threads.front(), 1);
+  EXPECT_EQ(c->threads.back(), 2 * c->online_cpus);
+  EXPECT_EQ(c->experiments.size(), 3u);
+  EXPECT_EQ(c->cpus, OnlineCpus());
+}
+
+TEST(ConfigTest, VariantsByNameOrRegex) {
+  RawFlags r = Good();
+  r.variants = "token_bucket,null";
+  auto c = ParseConfig(r);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->variants, (std::vector<std::string>{"null", "token_bucket"}));
+  r.variants = "sharded_.*";
+  c = ParseConfig(r);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->variants.size(), 3u);
+}
+
+TEST(ConfigTest, BadValuesNameTheFlagAndTheValue) {
+  RawFlags r;
+  r = Good(); r.variants = "no_such_limiter"; ExpectBad(r, "--variants=no_such_limiter");
+  r = Good(); r.variants = "([";               ExpectBad(r, "--variants=([");
+  r = Good(); r.experiments = "scaling,speed"; ExpectBad(r, "unknown experiment 'speed'");
+  r = Good(); r.threads = "0";                 ExpectBad(r, "--threads=0");
+  r = Good(); r.threads = "1,4097";            ExpectBad(r, "thread count 4097");
+  r = Good(); r.threads = "two";               ExpectBad(r, "'two' is not a number");
+  r = Good(); r.duration_s = 0;                ExpectBad(r, "--duration=0");
+  r = Good(); r.duration_s = -1;               ExpectBad(r, "--duration=-1");
+  r = Good(); r.repetitions = -2;              ExpectBad(r, "--repetitions=-2");
+  r = Good(); r.cpus = "0-";                   ExpectBad(r, "--cpus=0-");
+  r = Good(); r.cpus = "3-1";                  ExpectBad(r, "--cpus=3-1");
+  r = Good(); r.cpus = "4000";                 ExpectBad(r, "CPU 4000 is not online");
+  r = Good(); r.events = "no-such-event-xyz";  ExpectBad(r, "no-such-event-xyz");
+  r = Good(); r.tick_us = 0;                   ExpectBad(r, "--tick_us=0");
+}
+
+TEST(ConfigTest, KnownButUnavailableEventIsAccepted) {
+  RawFlags r = Good();
+  r.events = "cycles,context-switches";
+  auto c = ParseConfig(r);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->events.size(), 2u);
+}
+
+TEST(ConfigTest, OutputMustBeWritable) {
+  RawFlags r = Good();
+  const std::string file = Tmp() + "/ratelab_config_test_file";
+  FILE* f = fopen(file.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fclose(f);
+  r.out = file;
+  ExpectBad(r, "is not a directory");
+  r.out = file + "/below";
+  ExpectBad(r, "is not a directory");
+  if (geteuid() != 0) {  // root writes anywhere
+    const std::string ro = Tmp() + "/ratelab_config_test_ro";
+    std::filesystem::create_directories(ro);
+    chmod(ro.c_str(), 0555);
+    r.out = ro + "/x";
+    ExpectBad(r, "is not writable");
+  }
+  // Nothing was created by the checks.
+  EXPECT_FALSE(std::filesystem::exists(Good().out));
+}
+
+}  // namespace
+}  // namespace ratelab
