@@ -130,8 +130,11 @@ class QuickRunTest(unittest.TestCase):
                 self.assertIn("BM_Reject/" + n, bm)
             for r in scaling:
                 self.assertEqual(r["attempts"], sum(t["attempts"] for t in r["per_thread"]))
-                self.assertEqual(r["oversubscribed"], r["threads"] > len(
-                    load_json(path, "machine.json")["online_cpus"]))
+                self.assertEqual(r["oversubscribed"],
+                                 r["threads"] > len(run_json["flags"]["cpus"]))
+                # Pinned workers were seen only on their CPU.
+                for t in r["per_thread"]:
+                    self.assertEqual(t["cpus_seen"], [t["cpu_requested"]])
             for r in accuracy:
                 self.assertEqual(r["admitted"], sum(r["bins"]))
                 self.assertEqual(r["admitted"] + r["rejected"], r["attempts"])

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -124,9 +125,10 @@ std::vector<Point> Plan(const Config& c) {
   const double warm = c.warmup_ns / 1e9;
   // The accuracy experiment runs at the largest thread count that is not
   // oversubscribed (the smallest given, if all are).
-  int acc_threads = c.threads.front();
+  const int cpus = static_cast<int>(c.cpus.size());
+  int acc_threads = *std::min_element(c.threads.begin(), c.threads.end());
   for (int t : c.threads) {
-    if (t <= c.online_cpus && t > acc_threads) acc_threads = t;
+    if (t <= cpus && t > acc_threads) acc_threads = t;
   }
   for (int rep = 0; rep < c.repetitions; ++rep) {
     if (c.Has("scaling")) {
@@ -235,7 +237,7 @@ int Run(const Config& c, const std::vector<std::string>& argv) {
         TeamConfig cfg = base;
         cfg.duration_ns = c.duration_ns;
         outcome = RunScalingPoint<V>(p.regime, p.threads, p.repetition,
-                                     c.online_cpus, cfg);
+                                     static_cast<int>(c.cpus.size()), cfg);
       } else {
         TeamConfig cfg = base;
         cfg.duration_ns = c.accuracy_duration_ns;
@@ -245,7 +247,7 @@ int Run(const Config& c, const std::vector<std::string>& argv) {
     std::string what =
         p.experiment == "scaling"
             ? absl::StrCat("scaling ", p.variant, " ", p.regime, " threads=",
-                           p.threads, p.threads > c.online_cpus ? " (oversubscribed)" : "")
+                           p.threads, p.threads > static_cast<int>(c.cpus.size()) ? " (oversubscribed)" : "")
             : absl::StrCat("accuracy ", p.variant, " ", p.load.pattern,
                            p.load.offered_ratio
                                ? absl::StrCat(" x", *p.load.offered_ratio)

@@ -69,7 +69,7 @@ struct PointOutcome {
 template <class V>
 absl::StatusOr<PointOutcome> RunScalingPoint(const std::string& regime,
                                              int threads, int repetition,
-                                             int online_cpus,
+                                             int cpu_count,
                                              const TeamConfig& base) {
   const Limits limits =
       regime == "admit" ? AdmitRegimeLimits() : RejectRegimeLimits();
@@ -90,7 +90,7 @@ absl::StatusOr<PointOutcome> RunScalingPoint(const std::string& regime,
       {"variant", std::string(V::kName)},
       {"regime", regime},
       {"threads", threads},
-      {"oversubscribed", threads > online_cpus},
+      {"oversubscribed", threads > cpu_count},
       {"repetition", repetition},
       {"limits", LimitsJson(limits)},
       {"duration_ns", r.duration_ns},

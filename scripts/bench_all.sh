@@ -32,6 +32,6 @@ if [ -z "$run" ]; then
   exit "$status"   # bad flags: bench_all said why, and wrote nothing
 fi
 /usr/bin/python3 scripts/plot.py "$out/$run"
-/usr/bin/python3 scripts/report.py "$out/$run" REPORT.md
+/usr/bin/python3 scripts/report.py --init "$out/$run" REPORT.md
 echo "results: $out/$run  figures: $out/$run/figures  report: REPORT.md" >&2
 exit "$status"
