@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "variants/gcra.h"
 #include "variants/limiter.h"
+#include "variants/util.h"
 
 namespace ratelab {
 
@@ -45,7 +46,10 @@ class MutexTokenBucket {
     if (!ValidRequest(n, limits_.burst)) return false;
     const int64_t now = clock_.Now();
     absl::MutexLock lock(&mu_);
-    return params_.Step(tat_, now, n, &tat_);
+    RATELAB_TSAN_ACQUIRE(&mu_);
+    const bool ok = params_.Step(tat_, now, n, &tat_);
+    RATELAB_TSAN_RELEASE(&mu_);
+    return ok;
   }
 
   void tick(int64_t) noexcept {}

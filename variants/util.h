@@ -4,6 +4,20 @@
 
 #include <cstdint>
 
+// Debian's Abseil libraries are not built with -fsanitize=thread, so
+// ThreadSanitizer cannot see absl::Mutex's lock and unlock and would report
+// the data it guards as raced. Code that locks an absl::Mutex tells TSan
+// about the happens-before edge itself; outside TSan builds these vanish.
+#if defined(__SANITIZE_THREAD__)
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#define RATELAB_TSAN_ACQUIRE(addr) __tsan_acquire(addr)
+#define RATELAB_TSAN_RELEASE(addr) __tsan_release(addr)
+#else
+#define RATELAB_TSAN_ACQUIRE(addr) ((void)(addr))
+#define RATELAB_TSAN_RELEASE(addr) ((void)(addr))
+#endif
+
 namespace ratelab {
 
 // Floor division for possibly negative clock values (a ManualClock may start
