@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "variants/hammer.h"
 #include "variants/reference_model.h"
 #include "variants/registry.h"
 
@@ -272,11 +273,7 @@ TYPED_TEST(ContractTest, ModelBasedRandomWalk) {
 }
 
 // Threads: 2x the CPUs hammer the variant while a driver thread moves a manual
-// clock in 10 us steps and ticks. Every admission whose clock reading did not
-// change during the call is checked against the promise afterwards (a
-// necessary condition: the admission happened at that instant), admitted +
-// refused adds up per thread, and after everyone stops the limiter comes back
-// to a full budget.
+// clock in 10 us steps and ticks (hammer.h says what is checked).
 TYPED_TEST(ContractTest, ThreadsKeepThePromise) {
   const int threads = 2 * static_cast<int>(std::thread::hardware_concurrency());
   const Limits l{1000, 10 * kMs, 1000};
@@ -285,79 +282,87 @@ TYPED_TEST(ContractTest, ThreadsKeepThePromise) {
   o.max_threads = threads;
   auto made = TypeParam::Create(l, o, clock);
   ASSERT_TRUE(made.ok()) << made.status();
+  HammerOptions opt;
+  opt.threads = threads;
+  const HammerReport r = Hammer(**made, clock, opt);
+  EXPECT_FALSE(r.stalled);
+  EXPECT_FALSE(r.lost_count);
+  EXPECT_EQ(r.admitted + r.refused, r.attempts);
+  EXPECT_GT(r.admitted, 0u);
+  EXPECT_GT(r.certain, 0u);
+  EXPECT_EQ(r.violations, 0u) << "of " << r.certain << " checked admissions";
+  const Promise p = (*made)->promise();
+  if (p.kind != Promise::Kind::kUnbounded) {
+    EXPECT_GE(r.after_idle, l.limit) << "a full budget after an idle hour";
+    EXPECT_LE(r.after_idle, p.MaxAdmitted(0));
+  }
+}
+
+// No under-admission under contention, on the real clock: threads saturate
+// the variant for 0.4 s (a ticker drives tick() where needed) and the variant
+// must hand out at least 90% of what its promise allows over the run. Time has
+// to move while threads race for each permit as it frees up, which a stepped
+// manual clock does not reproduce: this is what caught sliding_window losing
+// half its budget to fetch_adds that raced for the same freed permit.
+template <class V>
+class RealClockTest : public ::testing::Test {};
+TYPED_TEST_SUITE(RealClockTest, ToGtest<AllVariants<SteadyClock>>::type, NameOf);
+
+TYPED_TEST(RealClockTest, SaturatedByThreadsAdmitsTheFullBudget) {
+  const int threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  // R = 200k/s: far below what even one thread offers when saturating.
+  const Limits l = Limits::WithDefaultBurst(2'000, 10'000'000);
+  Options o;
+  o.max_threads = threads;
+  auto made = TypeParam::Create(l, o);
+  ASSERT_TRUE(made.ok()) << made.status();
   TypeParam& v = **made;
-  std::atomic<bool> stop{false};
-  struct PerThread {
-    uint64_t attempts = 0, admitted = 0, refused = 0;
-    std::vector<std::pair<int64_t, uint64_t>> certain;  // (time, n)
+  const Promise p = v.promise();
+  if (p.kind == Promise::Kind::kUnbounded) GTEST_SKIP() << "no budget to use";
+  struct alignas(kLine128) Count {
+    uint64_t admitted = 0;
   };
-  std::vector<PerThread> per(static_cast<size_t>(threads));
+  std::vector<Count> counts(static_cast<size_t>(threads));
+  std::atomic<int> phase{0};  // 0 run unmeasured, 1 measure, 2 stop
   std::vector<std::thread> team;
   for (int i = 0; i < threads; ++i) {
     team.emplace_back([&, i] {
       auto h = v.MakeHandle(i);
-      PerThread& me = per[static_cast<size_t>(i)];
-      uint64_t k = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        const uint64_t n = 1 + (k++ % 3);
-        const int64_t before = clock.Now();
-        const bool ok = v.try_acquire(h, n);
-        const int64_t after = clock.Now();
-        ++me.attempts;
-        if (ok) {
-          ++me.admitted;
-          if (before == after) me.certain.emplace_back(before, n);
-        } else {
-          ++me.refused;
-        }
+      uint64_t admitted = 0;
+      while (phase.load(std::memory_order_relaxed) == 0) v.try_acquire(h, 1);
+      while (phase.load(std::memory_order_relaxed) == 1) {
+        admitted += v.try_acquire(h, 1) ? 1 : 0;
+      }
+      counts[static_cast<size_t>(i)].admitted = admitted;
+    });
+  }
+  std::thread ticker;
+  if constexpr (TypeParam::kNeedsTick) {
+    ticker = std::thread([&] {
+      while (phase.load(std::memory_order_relaxed) != 2) {
+        v.tick(SteadyClock{}.Now());
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
       }
     });
   }
-  // 300 ms of manual time (30 windows) in 10 us steps.
-  const auto real_start = std::chrono::steady_clock::now();
-  for (int step = 0; step < 30'000; ++step) {
-    clock.Advance(10'000);
-    v.tick(clock.Now());
-    if ((step & 63) == 0) std::this_thread::yield();
-    if (std::chrono::steady_clock::now() - real_start > std::chrono::seconds(5)) {
-      break;  // bounded on a slow machine; the checks below still apply
-    }
-  }
-  stop = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int64_t t0 = SteadyClock{}.Now();
+  phase = 1;
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  phase = 2;
+  const int64_t span = SteadyClock{}.Now() - t0;
   for (auto& t : team) t.join();
-
-  std::vector<std::pair<int64_t, uint64_t>> all;
-  uint64_t attempts = 0, admitted = 0, refused = 0;
-  for (const auto& p : per) {
-    EXPECT_EQ(p.admitted + p.refused, p.attempts);
-    attempts += p.attempts;
-    admitted += p.admitted;
-    refused += p.refused;
-    all.insert(all.end(), p.certain.begin(), p.certain.end());
-  }
-  EXPECT_EQ(admitted + refused, attempts);
-  EXPECT_GT(admitted, 0u);
-  std::sort(all.begin(), all.end());
-  PromiseChecker checker(v.promise());
-  for (const auto& [t, n] : all) {
-    ASSERT_TRUE(checker.Admit(t, n))
-        << TypeParam::kName << " broke its promise at t=" << t;
-  }
-  // Nothing lost: once idle for a long while, the full budget is back.
-  clock.Advance(kHour);
-  v.tick(clock.Now());
-  auto h = v.MakeHandle(0);
-  uint64_t got = 0;
-  for (int i = 0; i < 3000; ++i) {
-    got += v.try_acquire(h, 1) ? 1 : 0;
-    if (TypeParam::kNeedsTick) v.tick(clock.Now());
-  }
-  const Promise p = v.promise();
-  if (p.kind != Promise::Kind::kUnbounded) {
-    EXPECT_GE(got, l.limit) << "a full window's budget after an idle hour";
-    EXPECT_LE(got, p.PerWindow() == Promise::kNoBound ? p.MaxAdmitted(0)
-                                                      : p.PerWindow());
-  }
+  if (ticker.joinable()) ticker.join();
+  uint64_t admitted = 0;
+  for (const auto& c : counts) admitted += c.admitted;
+  // What the promise lets through at full demand: the refill of a token
+  // bucket (its burst was spent before measuring), L per whole window.
+  const uint64_t ideal =
+      p.kind == Promise::Kind::kTokenBucket
+          ? static_cast<uint64_t>(span / p.interval_ns)
+          : l.limit * static_cast<uint64_t>(span / l.window_ns);
+  EXPECT_GE(admitted, ideal * 9 / 10) << "ideal " << ideal;
+  EXPECT_LE(admitted, p.MaxAdmitted(span));
 }
 
 // Bad configuration: each is refused with a message that names the value.

@@ -10,8 +10,7 @@
 // its end), a W-long interval can still see up to ~2L, which the accuracy
 // experiment measures. Typical overshoot is far below a plain fixed window's.
 //
-// Layout: the current window is a window_word (tag + count, one fetch_add in
-// the common case). The previous window's final count is published in a second
+// Layout: the current window is a window_word (tag + count, updated by CAS). The previous window's final count is published in a second
 // word by whoever rolls the window over, before the roll-over CAS, so any
 // thread that sees the new window also sees its predecessor's count. The
 // published count only grows within a tag and tags only advance.
@@ -80,9 +79,14 @@ class SlidingWindow {
       if (ww::TagOf(p) != prev_tag) return false;
       const uint64_t est = Weighted(ww::CountOf(p), elapsed);
       if (est + ww::CountOf(word) + n > limits_.limit) return false;
-      const uint64_t before = cur_.fetch_add(n, std::memory_order_acq_rel);
-      return ww::TagOf(before) == tag &&
-             est + ww::CountOf(before) + n <= limits_.limit;
+      // CAS, not fetch_add: the room left (L - est) grows as the window ages,
+      // so threads keep racing for the permit just freed. With fetch_add the
+      // losers' adds would stay in the count (they cannot be undone safely),
+      // and two saturating threads measured half of L admitted per window.
+      if (cur_.compare_exchange_weak(word, word + n, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+        return true;
+      }
     }
   }
 
