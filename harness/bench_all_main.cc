@@ -13,6 +13,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/str_cat.h"
@@ -107,6 +108,58 @@ RawFlags ReadFlags() {
     if (!Specified("percall_min_time")) r.percall_min_time_s = 0.002;
   }
   return r;
+}
+
+// Checks every --name=value against the flag's own parser before Abseil's
+// ParseCommandLine sees it, so a malformed value or an unknown flag gets
+// bench_all's message and exit status 2 (Abseil would exit 1).
+absl::Status PrecheckFlags(const std::vector<std::string>& args) {
+  static const char* const kAbseilOwn[] = {"help", "helpfull", "helpshort",
+                                           "helppackage", "helpon", "helpmatch",
+                                           "version", "only_check_args",
+                                           "flagfile", "fromenv", "tryfromenv",
+                                           "undefok"};
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") break;
+    if (a.size() < 2 || a[0] != '-') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument '", a, "' (flags look like --name=value)"));
+    }
+    const size_t dash = a[1] == '-' ? 2 : 1;
+    const size_t eq = a.find('=');
+    std::string name = a.substr(dash, eq == std::string::npos ? std::string::npos : eq - dash);
+    const bool own = std::any_of(std::begin(kAbseilOwn), std::end(kAbseilOwn),
+                                 [&](const char* f) { return name == f; });
+    if (own) continue;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr && name.rfind("no", 0) == 0) {
+      absl::CommandLineFlag* b = absl::FindCommandLineFlag(name.substr(2));
+      if (b != nullptr && b->IsOfType<bool>() && eq == std::string::npos) continue;
+    }
+    if (flag == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag --", name, " (see --help)"));
+    }
+    std::string value;
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+    } else if (flag->IsOfType<bool>()) {
+      continue;
+    } else if (i + 1 < args.size()) {
+      value = args[++i];  // "--name value"
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, ": missing value"));
+    }
+    // ParseFrom sets the flag when the value parses; ParseCommandLine sets it
+    // again to the same value below.
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, "=", value, ": ", error));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // One unit of work in the plan.
@@ -319,6 +372,10 @@ int main(int argc, char** argv) {
       "accuracy) and writes raw JSON records; see harness/RESULTS.md");
   std::vector<std::string> args(argv, argv + argc);
   ratelab::Argv() = args;
+  if (auto s = ratelab::PrecheckFlags(args); !s.ok()) {
+    std::cerr << "bench_all: error: " << s.message() << "\n";
+    return 2;
+  }
   absl::ParseCommandLine(argc, argv);
   if (absl::GetFlag(FLAGS_list)) {
     for (const auto& v : ratelab::ListVariants()) std::cout << v.name << "\n";

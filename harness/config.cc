@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <regex>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "harness/machine.h"
 #include "harness/perf_counters.h"
+#include "re2/re2.h"
 #include "variants/registry.h"
 
 namespace ratelab {
@@ -40,16 +40,26 @@ absl::StatusOr<std::vector<std::string>> PickVariants(const std::string& spec) {
     }
     return out;
   }
-  // ...or one regular expression matched against whole names.
-  std::regex re;
-  try {
-    re = std::regex(spec);
-  } catch (const std::regex_error& e) {
-    return Bad("variants", spec, "neither variant names nor a valid regex");
+  // ...or one regular expression matched against whole names, with RE2:
+  // matching takes linear time whatever the pattern. (libstdc++'s std::regex
+  // backtracked for minutes on "0***..." and overflowed a signed integer on
+  // a long repetition count; config_fuzz found both.)
+  constexpr size_t kMaxPattern = 200;
+  if (spec.size() > kMaxPattern) {
+    return Bad("variants", spec.substr(0, 40) + "...",
+               absl::StrCat("a pattern longer than ", kMaxPattern, " characters"));
+  }
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  opts.set_max_mem(1 << 20);
+  const RE2 re(spec, opts);
+  if (!re.ok()) {
+    return Bad("variants", spec,
+               absl::StrCat("neither variant names nor a valid regex (", re.error(), ")"));
   }
   std::vector<std::string> out;
   for (const auto& v : all) {
-    if (std::regex_match(v, re)) out.push_back(v);
+    if (RE2::FullMatch(v, re)) out.push_back(v);
   }
   if (out.empty()) {
     return Bad("variants", spec,

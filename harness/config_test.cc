@@ -70,6 +70,19 @@ TEST(ConfigTest, BadValuesNameTheFlagAndTheValue) {
   r = Good(); r.tick_us = 0;                   ExpectBad(r, "--tick_us=0");
 }
 
+// Patterns the fuzzer found hard on std::regex: refused or matched at once.
+TEST(ConfigTest, HostilePatternsAreRefusedQuickly) {
+  RawFlags r = Good();
+  r.variants = "0****************************";
+  ExpectBad(r, "--variants=0***");
+  r.variants = "(a*)*(a*)*(a*)*b";
+  ExpectBad(r, "matches no variant");
+  r.variants = "a{8888888888888888888}";
+  ExpectBad(r, "--variants=a{");
+  r.variants = std::string(300, 'x');
+  ExpectBad(r, "longer than 200");
+}
+
 TEST(ConfigTest, KnownButUnavailableEventIsAccepted) {
   RawFlags r = Good();
   r.events = "cycles,context-switches";

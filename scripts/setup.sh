@@ -5,8 +5,9 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config git
-  libabsl-dev libpfm4-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  libabsl-dev libpfm4-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libre2-dev
   python3-matplotlib python3-numpy
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -392,21 +392,44 @@ TYPED_TEST(ContractTest, RejectsBadConfiguration) {
 }
 
 // Overflow cases specific to a representation.
-TEST(OverflowTest, PackedWindowCountRefusesTooLargeALimit) {
-  const Limits l{uint64_t{1} << 40, kHour, 1};
+TEST(OverflowTest, WindowCountRefusesTooLargeALimit) {
+  // The count must hold L plus one refused add per thread: L + T*B < 2^63.
+  const Limits l{uint64_t{1} << 63, kHour, 1};
   auto a = SingleAtomic<ManualClock>::Create(l, Options{});
   ASSERT_FALSE(a.ok());
-  EXPECT_NE(a.status().message().find("L=1099511627776"), std::string::npos)
+  EXPECT_NE(a.status().message().find("L=9223372036854775808"), std::string::npos)
       << a.status();
   auto s = SlidingWindow<ManualClock>::Create(l, Options{});
   ASSERT_FALSE(s.ok());
-  // L + T*B must fit too: 2^39 + 4096 * 2^28 overflows 40 bits.
   Options o;
   o.max_threads = 4096;
   auto t = SingleAtomic<ManualClock>::Create(
-      Limits{uint64_t{1} << 39, kHour, uint64_t{1} << 28}, o);
+      Limits{uint64_t{1} << 62, kHour, uint64_t{1} << 51}, o);
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.status().message().find("4096 threads"), std::string::npos);
+}
+
+// Hours of idle with millisecond windows: 2^24 windows is 4.7 hours, where a
+// 24-bit window tag would wrap. The limiter must come back with a full window
+// after any such jump (the fuzzer found a tagged window refusing all).
+TEST(IdleTest, FixedWindowsSurviveIdleOfAnyLength) {
+  for (int64_t jump : {int64_t{1} << 23, (int64_t{1} << 23) + 1, int64_t{1} << 24,
+                       (int64_t{1} << 24) + 5, (int64_t{3} << 30) + 7}) {
+    ManualClock clock(0);
+    auto a = *SingleAtomic<ManualClock>::Create(Limits::WithDefaultBurst(10, kMs),
+                                                Options{}, clock);
+    auto s = *SlidingWindow<ManualClock>::Create(Limits::WithDefaultBurst(10, kMs),
+                                                 Options{}, clock);
+    SingleAtomic<ManualClock>::Handle ha;
+    SlidingWindow<ManualClock>::Handle hs;
+    ASSERT_TRUE(a->try_acquire(ha, 10));
+    ASSERT_TRUE(s->try_acquire(hs, 10));
+    clock.Advance(jump * kMs);
+    EXPECT_TRUE(a->try_acquire(ha, 10)) << "single_atomic after " << jump << " windows";
+    EXPECT_TRUE(s->try_acquire(hs, 10)) << "sliding_window after " << jump << " windows";
+    EXPECT_FALSE(a->try_acquire(ha, 1));
+    EXPECT_FALSE(s->try_acquire(hs, 1));
+  }
 }
 
 TEST(OverflowTest, TokenBucketRefusesMoreThanOnePermitPerNanosecond) {

@@ -1,6 +1,6 @@
-// single_atomic: a fixed window counted in one shared word (window_word.h),
-// one fetch_add per admitted request. This is the naive limiter the seed
-// starts from; every admitting core writes the same cache line.
+// single_atomic: a fixed window counted in one shared counter, one fetch_add
+// per admitted request. This is the naive limiter the seed starts from; every
+// admitting core writes the same cache line.
 //
 // Promise (exact): at most L permits per aligned window [kW, (k+1)W), hence at
 // most 2L in any interval of length W (a burst at the end of one window and
@@ -8,7 +8,8 @@
 // contention a CAS loop retries, fetch_add always completes in one go. The
 // reject path only loads, so a full window is cheap to refuse. A fetch_add that
 // lands over L is not undone (undoing could race with a roll-over); it leaves
-// the count above L, which can only refuse, never admit, more.
+// the count above L, which can only refuse, never admit, more. The window's
+// index and its roll-over live in window_epoch.h.
 #ifndef RATELAB_VARIANTS_SINGLE_ATOMIC_H_
 #define RATELAB_VARIANTS_SINGLE_ATOMIC_H_
 
@@ -17,7 +18,7 @@
 
 #include "variants/limiter.h"
 #include "variants/util.h"
-#include "variants/window_word.h"
+#include "variants/window_epoch.h"
 
 namespace ratelab {
 
@@ -34,9 +35,7 @@ class SingleAtomic {
   static absl::StatusOr<std::unique_ptr<SingleAtomic>> Create(
       const Limits& limits, const Options& options, Clock clock = Clock{}) {
     if (auto s = ValidateCommon(limits, options, kMaxThreads); !s.ok()) return s;
-    if (auto s = ValidatePackedCount(limits, options.max_threads,
-                                     window_word::kCountBits);
-        !s.ok()) {
+    if (auto s = ValidatePackedCount(limits, options.max_threads, 63); !s.ok()) {
       return s;
     }
     return std::unique_ptr<SingleAtomic>(new SingleAtomic(limits, clock));
@@ -45,26 +44,25 @@ class SingleAtomic {
   Handle MakeHandle(int) { return {}; }
 
   bool try_acquire(Handle&, uint64_t n = 1) noexcept {
-    namespace ww = window_word;
     if (!ValidRequest(n, limits_.burst) || n > limits_.limit) return false;
-    const uint64_t tag = ww::Tag(FloorDiv(clock_.Now(), limits_.window_ns));
-    uint64_t word = word_.load(std::memory_order_relaxed);
+    const int64_t w = FloorDiv(clock_.Now(), limits_.window_ns);
     for (;;) {
-      const uint64_t cur = ww::TagOf(word);
-      if (cur != tag) {
-        if (!ww::IsAhead(cur, tag)) return false;  // our clock reading is stale
-        // First request of a new window: reset and count ourselves at once.
-        if (word_.compare_exchange_weak(word, ww::Pack(tag, n),
-                                        std::memory_order_relaxed)) {
+      const WindowEpoch::View v = epoch_.Read();
+      if (v.rolling() || w < v.window) return false;  // mid roll-over, or stale
+      if (w > v.window) {
+        // First request of a new window: reset the count to ours.
+        if (epoch_.BeginRoll(v)) {
+          count_.store(n, std::memory_order_release);
+          epoch_.EndRoll(v, w);
           return true;
         }
         continue;
       }
-      if (ww::CountOf(word) + n > limits_.limit) return false;
-      const uint64_t prev = word_.fetch_add(n, std::memory_order_relaxed);
-      // Tags only advance, so prev is ours or newer; a newer window took our
-      // add as spent budget, which can only make it admit less.
-      return ww::TagOf(prev) == tag && ww::CountOf(prev) + n <= limits_.limit;
+      if (count_.load(std::memory_order_relaxed) + n > limits_.limit) return false;
+      const uint64_t prev = count_.fetch_add(n, std::memory_order_acq_rel);
+      // If the window rolled meanwhile, our add may have landed in the next
+      // window's count: refuse (that window admits n less, never more).
+      return epoch_.Unchanged(v) && prev + n <= limits_.limit;
     }
   }
 
@@ -75,7 +73,7 @@ class SingleAtomic {
     p.kind = Promise::Kind::kFixedWindow;
     p.burst = limits_.limit;
     p.interval_ns = limits_.window_ns;
-    p.bound_note = "exact: L per aligned window, one fetch_add word";
+    p.bound_note = "exact: L per aligned window, one fetch_add counter";
     return p;
   }
   const Clock& clock() const { return clock_; }
@@ -84,14 +82,14 @@ class SingleAtomic {
   SingleAtomic(const Limits& limits, Clock clock)
       : limits_(limits),
         clock_(clock),
-        // Start in the clock's current window: "ahead" is judged modulo 2^24,
-        // so a word left at tag 0 could look ahead of the real window forever.
-        word_(window_word::Pack(
-            window_word::Tag(FloorDiv(clock_.Now(), limits.window_ns)), 0)) {}
+        epoch_(FloorDiv(clock_.Now(), limits.window_ns)) {}
 
   const Limits limits_;
   Clock clock_;
-  alignas(kLine128) std::atomic<uint64_t> word_;
+  // Read by every request, written once per window.
+  alignas(kLine128) WindowEpoch epoch_;
+  // Written by every admitted request.
+  alignas(kLine128) std::atomic<uint64_t> count_{0};
 };
 
 }  // namespace ratelab

@@ -10,10 +10,10 @@
 // its end), a W-long interval can still see up to ~2L, which the accuracy
 // experiment measures. Typical overshoot is far below a plain fixed window's.
 //
-// Layout: the current window is a window_word (tag + count, updated by CAS). The previous window's final count is published in a second
-// word by whoever rolls the window over, before the roll-over CAS, so any
-// thread that sees the new window also sees its predecessor's count. The
-// published count only grows within a tag and tags only advance.
+// Layout: the window index and its roll-over live in window_epoch.h; the
+// current window's count is one word updated by CAS; the previous window's
+// final count is set by the thread that rolls the window over, before the
+// roll-over is published.
 #ifndef RATELAB_VARIANTS_SLIDING_WINDOW_H_
 #define RATELAB_VARIANTS_SLIDING_WINDOW_H_
 
@@ -22,7 +22,7 @@
 
 #include "variants/limiter.h"
 #include "variants/util.h"
-#include "variants/window_word.h"
+#include "variants/window_epoch.h"
 
 namespace ratelab {
 
@@ -39,9 +39,7 @@ class SlidingWindow {
   static absl::StatusOr<std::unique_ptr<SlidingWindow>> Create(
       const Limits& limits, const Options& options, Clock clock = Clock{}) {
     if (auto s = ValidateCommon(limits, options, kMaxThreads); !s.ok()) return s;
-    if (auto s = ValidatePackedCount(limits, options.max_threads,
-                                     window_word::kCountBits);
-        !s.ok()) {
+    if (auto s = ValidatePackedCount(limits, options.max_threads, 63); !s.ok()) {
       return s;
     }
     return std::unique_ptr<SlidingWindow>(new SlidingWindow(limits, clock));
@@ -50,43 +48,41 @@ class SlidingWindow {
   Handle MakeHandle(int) { return {}; }
 
   bool try_acquire(Handle&, uint64_t n = 1) noexcept {
-    namespace ww = window_word;
     if (!ValidRequest(n, limits_.burst) || n > limits_.limit) return false;
     const int64_t now = clock_.Now();
     const int64_t w = FloorDiv(now, limits_.window_ns);
     const int64_t elapsed = now - w * limits_.window_ns;
-    const uint64_t tag = ww::Tag(w);
-    const uint64_t prev_tag = ww::Tag(w - 1);
-    uint64_t word = cur_.load(std::memory_order_acquire);
     for (;;) {
-      const uint64_t cur = ww::TagOf(word);
-      if (cur != tag) {
-        if (!ww::IsAhead(cur, tag)) return false;  // stale clock reading
-        // The word we would replace is the previous window's final count if
-        // it belongs to window w-1; an older one means w-1 saw nothing.
-        const uint64_t prev = cur == prev_tag ? ww::CountOf(word) : 0;
-        PublishPrev(prev_tag, prev);
+      const WindowEpoch::View v = epoch_.Read();
+      if (v.rolling() || w < v.window) return false;  // mid roll-over, or stale
+      if (w > v.window) {
+        if (!epoch_.BeginRoll(v)) continue;
+        // The count we replace is the previous window's final count if it
+        // was window w-1; an older one means w-1 saw nothing.
+        const uint64_t last = cur_.load(std::memory_order_relaxed);
+        const uint64_t prev = (v.window == w - 1) ? last : 0;
         const bool admit = Weighted(prev, elapsed) + n <= limits_.limit;
-        if (cur_.compare_exchange_weak(word, ww::Pack(tag, admit ? n : 0),
-                                       std::memory_order_acq_rel)) {
-          return admit;
-        }
-        continue;
+        prev_.store(prev, std::memory_order_relaxed);
+        cur_.store(admit ? n : 0, std::memory_order_release);
+        epoch_.EndRoll(v, w);
+        return admit;
       }
-      const uint64_t p = prev_.load(std::memory_order_acquire);
-      // A newer predecessor means another thread is already rolling past our
-      // window: our reading is stale, refuse.
-      if (ww::TagOf(p) != prev_tag) return false;
-      const uint64_t est = Weighted(ww::CountOf(p), elapsed);
-      if (est + ww::CountOf(word) + n > limits_.limit) return false;
+      const uint64_t est = Weighted(prev_.load(std::memory_order_relaxed), elapsed);
+      uint64_t c = cur_.load(std::memory_order_relaxed);
       // CAS, not fetch_add: the room left (L - est) grows as the window ages,
       // so threads keep racing for the permit just freed. With fetch_add the
       // losers' adds would stay in the count (they cannot be undone safely),
       // and two saturating threads measured half of L admitted per window.
-      if (cur_.compare_exchange_weak(word, word + n, std::memory_order_acq_rel,
-                                     std::memory_order_acquire)) {
-        return true;
+      bool added = false;
+      while (est + c + n <= limits_.limit) {
+        if (cur_.compare_exchange_weak(c, c + n, std::memory_order_acq_rel,
+                                       std::memory_order_relaxed)) {
+          added = true;
+          break;
+        }
       }
+      // A roll-over meanwhile means prev_ and cur_ may not belong to w: refuse.
+      return added && epoch_.Unchanged(v);
     }
   }
 
@@ -115,33 +111,17 @@ class SlidingWindow {
 
  private:
   SlidingWindow(const Limits& limits, Clock clock)
-      : limits_(limits), clock_(clock) {
-    const int64_t w = FloorDiv(clock_.Now(), limits.window_ns);
-    cur_.store(window_word::Pack(window_word::Tag(w), 0));
-    prev_.store(window_word::Pack(window_word::Tag(w - 1), 0));
-  }
-
-  // Max-merge (tag, count) into prev_: a newer tag replaces, the same tag keeps
-  // the larger count, an older tag is ignored.
-  void PublishPrev(uint64_t tag, uint64_t count) noexcept {
-    namespace ww = window_word;
-    uint64_t p = prev_.load(std::memory_order_relaxed);
-    for (;;) {
-      const uint64_t ptag = ww::TagOf(p);
-      if (ptag == tag && ww::CountOf(p) >= count) return;
-      if (ptag != tag && !ww::IsAhead(ptag, tag)) return;
-      if (prev_.compare_exchange_weak(p, ww::Pack(tag, count),
-                                      std::memory_order_release,
-                                      std::memory_order_relaxed)) {
-        return;
-      }
-    }
-  }
+      : limits_(limits),
+        clock_(clock),
+        epoch_(FloorDiv(clock_.Now(), limits.window_ns)) {}
 
   const Limits limits_;
   Clock clock_;
+  // Read by every request, written once per window.
+  alignas(kLine128) WindowEpoch epoch_;
+  std::atomic<uint64_t> prev_{0};
+  // Written by every admitted request.
   alignas(kLine128) std::atomic<uint64_t> cur_{0};
-  alignas(kLine128) std::atomic<uint64_t> prev_{0};
 };
 
 }  // namespace ratelab
