@@ -50,6 +50,15 @@ BAD = [
     (["--cpus=9999"], "CPU 9999 is not online"),
     (["--events=no-such-event-xyz"], "no-such-event-xyz"),
     (["--tick_us=0"], "--tick_us=0"),
+    (["--tick_us=2000000"], "--tick_us=2000000"),
+    (["--repetitions=0"], "--repetitions=0"),
+    (["--warmup=-1"], "--warmup=-1"),
+    (["--percall_min_time=0"], "--percall_min_time=0"),
+    (["--duration=abc"], "--duration=abc"),
+    (["--threads=,,"], "--threads=,,"),
+    (["--variants=" + "x" * 300], "longer than 200"),
+    (["--nosuch_flag=1"], "unknown flag --nosuch_flag"),
+    (["stray_argument"], "unexpected argument 'stray_argument'"),
 ]
 
 
@@ -75,6 +84,30 @@ class BadInvocationTest(unittest.TestCase):
             self.assertEqual(p.returncode, 2, p.stderr)
             self.assertIn("--out=", p.stderr)
             self.assertIn("is not a directory", p.stderr)
+
+    def test_file_size_limit_fails_cleanly(self):
+        # A full disk, simulated by a file size limit: the run stops with the
+        # file's name and the reason, exits 1, and leaves only whole files.
+        import resource
+
+        def small_files():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+        with tempfile.TemporaryDirectory() as tmp:
+            p = run(["--experiments=scaling", "--threads=1,2", "--duration=0.01",
+                     "--repetitions=20", "--events=none", "--out=" + tmp],
+                    preexec_fn=small_files)
+            self.assertEqual(p.returncode, 1, p.stderr[-1000:])
+            self.assertIn("scaling.json", p.stderr)
+            self.assertIn("File too large", p.stderr)
+            (run_dir,) = os.listdir(tmp)
+            path = os.path.join(tmp, run_dir)
+            self.assertEqual([f for f in os.listdir(path) if f.startswith(".")], [])
+            run_json = load_json(path, "run.json")
+            self.assertEqual(run_json["status"], "failed")
+            self.assertIn("File too large", run_json["error"])
+            # What was written before is whole and readable.
+            self.assertGreater(len(load_json(path, "scaling.json")["records"]), 0)
 
     def test_unavailable_event_is_a_warning(self):
         # A name libpfm4 knows: a warning and a null where the machine cannot

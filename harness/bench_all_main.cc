@@ -258,9 +258,17 @@ int Run(const Config& c, const std::vector<std::string>& argv) {
       {"points_total", plan.size() + (c.Has("percall") ? 1 : 0)},
       {"points_done", 0},
   };
+  // A write that fails (disk full, file size limit) ends the run: the files
+  // already there stay whole, and run.json says why if it still can.
   auto write = [&](const std::string& name, const nlohmann::json& j) {
     if (auto s = folder->WriteJson(name, j); !s.ok()) {
       std::cerr << "bench_all: error: " << s.message() << "\n";
+      if (name != "run.json") {
+        run["status"] = "failed";
+        run["error"] = std::string(s.message());
+        run["finished_utc"] = UtcNow();
+        (void)folder->WriteJson("run.json", run);
+      }
       return false;
     }
     return true;
@@ -345,6 +353,9 @@ int Run(const Config& c, const std::vector<std::string>& argv) {
     }
     if (auto s = folder->WriteText("percall.json", *json); !s.ok()) {
       std::cerr << "bench_all: error: " << s.message() << "\n";
+      run["status"] = "failed";
+      run["error"] = std::string(s.message());
+      (void)folder->WriteJson("run.json", run);
       return 1;
     }
     run["points_done"] = ++done;
@@ -386,6 +397,9 @@ int main(int argc, char** argv) {
     std::cerr << "bench_all: error: " << config.status().message() << "\n";
     return 2;
   }
+  // Past a file size limit, write() then fails with EFBIG and bench_all says
+  // which file, instead of dying of SIGXFSZ with a half-written temporary.
+  signal(SIGXFSZ, SIG_IGN);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = ratelab::OnSignal;

@@ -122,11 +122,13 @@ concept Limiter = requires(V& v, typename V::Handle& h, uint64_t n, int64_t t,
   { v.promise() } -> std::same_as<Promise>;
 };
 
-// Cache-line sizes used for padding. 64 bytes is the x86 line; 128 is what
-// Intel's adjacent-line prefetcher pulls in as a pair (and the line of Apple's
-// M-series), which is why folly and Abseil pad hot atomics to 128. The
-// sharded_padded variant is built at both widths so a run can show whether
-// the wider pad buys anything on the machine at hand.
+// Cache-line sizes used for padding. 64 bytes is the x86 line. 128 is a pair
+// of lines: Intel's spatial prefetcher fetches lines in 128-byte-aligned
+// pairs, and folly (folly/lang/Align.h) pads to 128 because its
+// microbenchmarks saw pairs of lines interfere under atomic increments on
+// Sandy Bridge. The sharded_padded variant is built at both widths so a run
+// shows whether the wider pad buys anything on the machine at hand; on the
+// 2-vCPU AMD EPYC guest of results/ it did not (see REPORT.md).
 inline constexpr std::size_t kLine64 = 64;
 inline constexpr std::size_t kLine128 = 128;
 

@@ -300,7 +300,7 @@ TYPED_TEST(ContractTest, ThreadsKeepThePromise) {
 
 // No under-admission under contention, on the real clock: threads saturate
 // the variant for 0.4 s (a ticker drives tick() where needed) and the variant
-// must hand out at least 90% of what its promise allows over the run. Time has
+// must hand out at least 80% of what its promise allows over the run. Time has
 // to move while threads race for each permit as it frees up, which a stepped
 // manual clock does not reproduce: this is what caught sliding_window losing
 // half its budget to fetch_adds that raced for the same freed permit.
@@ -310,8 +310,10 @@ TYPED_TEST_SUITE(RealClockTest, ToGtest<AllVariants<SteadyClock>>::type, NameOf)
 
 TYPED_TEST(RealClockTest, SaturatedByThreadsAdmitsTheFullBudget) {
   const int threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
-  // R = 200k/s: far below what even one thread offers when saturating.
-  const Limits l = Limits::WithDefaultBurst(2'000, 10'000'000);
+  // R = 20k/s: far below what even one thread offers when saturating (also
+  // under a sanitizer), and windows of 100 ms, long enough that a ticker
+  // starved for a few milliseconds by a loaded machine costs a few percent.
+  const Limits l = Limits::WithDefaultBurst(2'000, 100'000'000);
   Options o;
   o.max_threads = threads;
   auto made = TypeParam::Create(l, o);
@@ -361,7 +363,9 @@ TYPED_TEST(RealClockTest, SaturatedByThreadsAdmitsTheFullBudget) {
       p.kind == Promise::Kind::kTokenBucket
           ? static_cast<uint64_t>(span / p.interval_ns)
           : l.limit * static_cast<uint64_t>(span / l.window_ns);
-  EXPECT_GE(admitted, ideal * 9 / 10) << "ideal " << ideal;
+  // 80%: room for a late ticker on a busy machine; the sliding-window bug
+  // this guards against admitted 50%.
+  EXPECT_GE(admitted, ideal * 8 / 10) << "ideal " << ideal;
   EXPECT_LE(admitted, p.MaxAdmitted(span));
 }
 
