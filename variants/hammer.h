@@ -35,6 +35,9 @@ struct HammerOptions {
   int64_t jump_every = 0;
   int64_t jump_ns = 0;
   int64_t churn_every = 0;
+  // Workers yield every this many calls (0: never), so that with many more
+  // threads than CPUs the driver still gets to move time and churn workers.
+  int yield_every = 0;
   // Fails the run if the driver sees no call completed for this long.
   std::chrono::milliseconds watchdog{20'000};
 };
@@ -63,13 +66,20 @@ HammerReport Hammer(V& v, ManualClock clock, const HammerOptions& opt) {
   std::vector<std::unique_ptr<Worker>> finished;
   HammerReport rep;
 
+  // An unbounded promise has nothing to check, and its admissions would
+  // fill memory on a long run.
+  const bool record = v.promise().kind != Promise::Kind::kUnbounded;
   auto start_worker = [&](int index) {
     auto w = std::make_unique<Worker>();
     Worker* me = w.get();
-    me->thread = std::thread([&v, &clock, me, index] {
+    const int yield_every = opt.yield_every;
+    me->thread = std::thread([&v, &clock, me, index, record, yield_every] {
       auto h = v.MakeHandle(index);
       uint64_t k = static_cast<uint64_t>(index);
       while (!me->stop.load(std::memory_order_relaxed)) {
+        if (yield_every > 0 && k % static_cast<uint64_t>(yield_every) == 0) {
+          std::this_thread::yield();
+        }
         const uint64_t n = 1 + (k++ % 3);
         const int64_t before = clock.Now();
         const bool ok = v.try_acquire(h, n);
@@ -77,7 +87,15 @@ HammerReport Hammer(V& v, ManualClock clock, const HammerOptions& opt) {
         ++me->attempts;
         if (ok) {
           ++me->admitted;
-          if (before == after) me->certain.emplace_back(before, n);
+          // Run-length by instant: the manual clock moves in steps, so this
+          // stays small where a limiter admits little per step.
+          if (record && before == after) {
+            if (!me->certain.empty() && me->certain.back().first == before) {
+              me->certain.back().second += n;
+            } else {
+              me->certain.emplace_back(before, n);
+            }
+          }
         } else {
           ++me->refused;
         }

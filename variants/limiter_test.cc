@@ -289,10 +289,10 @@ TYPED_TEST(ContractTest, ThreadsKeepThePromise) {
   EXPECT_FALSE(r.lost_count);
   EXPECT_EQ(r.admitted + r.refused, r.attempts);
   EXPECT_GT(r.admitted, 0u);
-  EXPECT_GT(r.certain, 0u);
   EXPECT_EQ(r.violations, 0u) << "of " << r.certain << " checked admissions";
   const Promise p = (*made)->promise();
   if (p.kind != Promise::Kind::kUnbounded) {
+    EXPECT_GT(r.certain, 0u);
     EXPECT_GE(r.after_idle, l.limit) << "a full budget after an idle hour";
     EXPECT_LE(r.after_idle, p.MaxAdmitted(0));
   }
@@ -341,9 +341,11 @@ TYPED_TEST(RealClockTest, SaturatedByThreadsAdmitsTheFullBudget) {
   std::thread ticker;
   if constexpr (TypeParam::kNeedsTick) {
     ticker = std::thread([&] {
+      // Spins (with yield) rather than sleeps: a sleeping ticker woken late
+      // on a loaded machine skips whole windows, a runnable one does not.
       while (phase.load(std::memory_order_relaxed) != 2) {
         v.tick(SteadyClock{}.Now());
-        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        std::this_thread::yield();
       }
     });
   }

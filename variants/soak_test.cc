@@ -55,6 +55,7 @@ TYPED_TEST(SoakTest, OverloadJumpsAndChurn) {
   opt.jump_ns = int64_t{2} * 3600 * 1'000'000'000;  // two hours
   opt.churn_every = 5'000;
   opt.watchdog = std::chrono::seconds(10);
+  opt.yield_every = 64;
   const HammerReport r = Hammer(**made, clock, opt);
   ::testing::Test::RecordProperty("attempts", std::to_string(r.attempts));
   ::testing::Test::RecordProperty("workers_started", std::to_string(r.workers_started));
