@@ -6,6 +6,7 @@ binary's path.
 """
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -183,7 +184,12 @@ class InterruptTest(unittest.TestCase):
                 [BIN, "--experiments=scaling", "--threads=1,2", "--duration=0.05",
                  "--repetitions=50", "--events=none", "--out=" + tmp],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            # Wait until some points are done, then interrupt.
+            # Interrupt at a random point: after 1 to 8 finished points, plus
+            # a random fraction of the next one.
+            rng = random.Random()
+            seed = rng.randrange(1 << 30)
+            rng.seed(seed)
+            after = rng.randint(1, 8)
             deadline = time.time() + 60
             run_json = None
             while time.time() < deadline:
@@ -192,23 +198,34 @@ class InterruptTest(unittest.TestCase):
                     f = os.path.join(tmp, dirs[0], "run.json")
                     if os.path.exists(f):
                         run_json = load_json(f)
-                        if run_json["points_done"] >= 3:
+                        if run_json["points_done"] >= after:
                             break
-                time.sleep(0.05)
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0, 0.1))
             p.send_signal(sig)
             _, err = p.communicate(timeout=60)
-            self.assertEqual(p.returncode, 130, err[-1000:])
+            self.assertEqual(p.returncode, 130, f"seed {seed}: {err[-1000:]}")
             (run_dir,) = os.listdir(tmp)
             path = os.path.join(tmp, run_dir)
             self.assertEqual([f for f in os.listdir(path) if f.startswith(".")], [])
             run_json = load_json(path, "run.json")
             self.assertEqual(run_json["status"], "interrupted")
             scaling = load_json(path, "scaling.json")["records"]
-            self.assertGreaterEqual(len(scaling), 3)
+            self.assertGreaterEqual(len(scaling), after)
             self.assertEqual(len(scaling), run_json["points_done"])
             self.assertLess(run_json["points_done"], run_json["points_total"])
             results.load(path)  # the reader accepts an interrupted run
             self.assertIn("interrupted", err)
+            # The scripts draw and report it.
+            report = os.path.join(tmp, "REPORT.md")
+            for script, args in (("plot.py", [path]),
+                                 ("report.py", ["--init", path, report])):
+                q = subprocess.run(
+                    ["/usr/bin/python3", os.path.join(ROOT, "scripts", script)] + args,
+                    capture_output=True, text=True, timeout=300)
+                self.assertEqual(q.returncode, 0, q.stderr[-2000:])
+            with open(report) as f:
+                self.assertIn("interrupted", f.read())
 
     def test_sigint_keeps_completed_points(self):
         self._interrupt(signal.SIGINT)
