@@ -80,21 +80,23 @@ absl::Status RunFolder::WriteText(const std::string& name,
   return WriteFileAtomic((std::filesystem::path(path_) / name).string(), text);
 }
 
-std::string UtcNow() {
+namespace {
+
+std::string FormatUtcNow(const char* format) {
   const time_t t = time(nullptr);
   tm utc;
   gmtime_r(&t, &utc);
   char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  strftime(buf, sizeof buf, format, &utc);
   return buf;
 }
 
+}  // namespace
+
+std::string UtcNow() { return FormatUtcNow("%Y-%m-%dT%H:%M:%SZ"); }
+
 std::string MakeRunId() {
-  const time_t t = time(nullptr);
-  tm utc;
-  gmtime_r(&t, &utc);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &utc);
+  const std::string stamp = FormatUtcNow("%Y%m%dT%H%M%SZ");
   char host[256] = "host";
   gethostname(host, sizeof host - 1);
   host[sizeof host - 1] = '\0';
@@ -102,7 +104,7 @@ std::string MakeRunId() {
   for (char& ch : h) {
     if (!isalnum(static_cast<unsigned char>(ch)) && ch != '-') ch = '-';
   }
-  return absl::StrCat(buf, "-", h.substr(0, 40));
+  return absl::StrCat(stamp, "-", h.substr(0, 40));
 }
 
 }  // namespace ratelab

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "variants/gtest_variants.h"
 #include "variants/hammer.h"
 #include "variants/reference_model.h"
 #include "variants/registry.h"
@@ -22,20 +23,6 @@
 namespace ratelab {
 namespace {
 
-template <class L>
-struct ToGtest;
-template <class... Vs>
-struct ToGtest<TypeList<Vs...>> {
-  using type = ::testing::Types<Vs...>;
-};
-using ManualVariants = ToGtest<AllVariants<ManualClock>>::type;
-
-struct NameOf {
-  template <class V>
-  static std::string GetName(int) {
-    return std::string(V::kName);
-  }
-};
 
 constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kHour = 3600LL * 1'000'000'000;
@@ -110,7 +97,7 @@ class PinHere {
 
 template <class V>
 class ContractTest : public ::testing::Test {};
-TYPED_TEST_SUITE(ContractTest, ManualVariants, NameOf);
+TYPED_TEST_SUITE(ContractTest, GtestVariants<ManualClock>, VariantName);
 
 // What a burst at the start admits: the promise's burst (B for a token
 // bucket, L for a fixed window), or everything for the unbounded baseline.
@@ -306,7 +293,7 @@ TYPED_TEST(ContractTest, ThreadsKeepThePromise) {
 // half its budget to fetch_adds that raced for the same freed permit.
 template <class V>
 class RealClockTest : public ::testing::Test {};
-TYPED_TEST_SUITE(RealClockTest, ToGtest<AllVariants<SteadyClock>>::type, NameOf);
+TYPED_TEST_SUITE(RealClockTest, GtestVariants<SteadyClock>, VariantName);
 
 TYPED_TEST(RealClockTest, SaturatedByThreadsAdmitsTheFullBudget) {
   const int threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));

@@ -8,25 +8,13 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "variants/gtest_variants.h"
 #include "variants/hammer.h"
 #include "variants/registry.h"
 
 namespace ratelab {
 namespace {
 
-template <class L>
-struct ToGtest;
-template <class... Vs>
-struct ToGtest<TypeList<Vs...>> {
-  using type = ::testing::Types<Vs...>;
-};
-
-struct NameOf {
-  template <class V>
-  static std::string GetName(int) {
-    return std::string(V::kName);
-  }
-};
 
 int SoakSeconds() {
   const char* s = std::getenv("RATELAB_SOAK_SECONDS");
@@ -36,7 +24,7 @@ int SoakSeconds() {
 
 template <class V>
 class SoakTest : public ::testing::Test {};
-TYPED_TEST_SUITE(SoakTest, ToGtest<AllVariants<ManualClock>>::type, NameOf);
+TYPED_TEST_SUITE(SoakTest, GtestVariants<ManualClock>, VariantName);
 
 TYPED_TEST(SoakTest, OverloadJumpsAndChurn) {
   const int threads = 8 * static_cast<int>(std::thread::hardware_concurrency());
