@@ -176,6 +176,35 @@ HammerReport Hammer(V& v, ManualClock clock, const HammerOptions& opt) {
   return rep;
 }
 
+// What the contract says of a hammered variant, checked in one place: the
+// problems found, one per line, or "" when there are none. `min_after_idle`
+// is the budget a fresh window or bucket must hand out after the idle hour.
+inline std::string HammerProblems(const HammerReport& r, const Promise& p,
+                                  uint64_t min_after_idle) {
+  std::string out;
+  auto say = [&](const std::string& s) { out += s + "\n"; };
+  if (r.stalled) say("watchdog: no call completed for the watchdog period");
+  if (r.lost_count) say("a thread's admitted + refused != its attempts");
+  if (r.admitted == 0) say("nothing was admitted");
+  if (r.violations != 0) {
+    say(std::to_string(r.violations) + " of " + std::to_string(r.certain) +
+        " checked admissions broke the promise");
+  }
+  if (p.kind != Promise::Kind::kUnbounded) {
+    if (r.certain == 0) say("no admission could be checked");
+    if (r.after_idle < min_after_idle) {
+      say("after an idle hour only " + std::to_string(r.after_idle) +
+          " admitted, want at least " + std::to_string(min_after_idle));
+    }
+    if (r.after_idle > p.MaxAdmitted(0)) {
+      say("after an idle hour " + std::to_string(r.after_idle) +
+          " admitted at one instant, more than the promise's " +
+          std::to_string(p.MaxAdmitted(0)));
+    }
+  }
+  return out;
+}
+
 }  // namespace ratelab
 
 #endif  // RATELAB_VARIANTS_HAMMER_H_

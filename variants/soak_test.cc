@@ -53,15 +53,8 @@ TYPED_TEST(SoakTest, OverloadJumpsAndChurn) {
          static_cast<unsigned long long>(r.admitted),
          static_cast<unsigned long long>(r.certain),
          static_cast<unsigned long long>(r.workers_started), r.manual_ns / 3.6e12);
-  EXPECT_FALSE(r.stalled) << "watchdog: no call completed for 10 s";
-  EXPECT_FALSE(r.lost_count);
   EXPECT_GT(r.workers_started, static_cast<uint64_t>(threads));
-  EXPECT_EQ(r.violations, 0u) << "of " << r.certain << " checked admissions";
-  const Promise p = (*made)->promise();
-  if (p.kind != Promise::Kind::kUnbounded) {
-    EXPECT_GE(r.after_idle, std::min(l.limit, l.burst));
-    EXPECT_LE(r.after_idle, p.MaxAdmitted(0));
-  }
+  EXPECT_EQ(HammerProblems(r, (*made)->promise(), std::min(l.limit, l.burst)), "");
 }
 
 }  // namespace
