@@ -173,7 +173,9 @@ def _versioned(body):
     return check
 
 
-_LIMITS = _obj({"limit": NUM, "window_ns": NUM, "burst": NUM})
+# Every limiter rejects L, W or B below 1 at creation, so a record holding one
+# is damaged; the metrics divide by L.
+_LIMITS = _obj({"limit": POS_INT, "window_ns": POS_INT, "burst": POS_INT})
 
 RUN_SCHEMA = _versioned(_obj({
     "run_id": STR,

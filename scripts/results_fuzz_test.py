@@ -3,8 +3,12 @@ CLIs: mutated copies of a fixture results folder, byte-level and JSON-level,
 must either load or be refused with ResultsError naming a file; the CLIs
 must exit 0 or 2 with a one-line message, never a traceback.
 
-The mutations are seeded; a failure prints the seed and the mutation, and
-RATELAB_FUZZ_SECONDS sets the time budget (default 10 s).
+Two parts: a sweep that damages every field of every fixture file once with
+each odd value (one representative element per array, so every key path in
+the schema is hit), and random byte- and JSON-level mutations. The random part
+is seeded: RATELAB_FUZZ_SEED picks the seed (default fixed, so CI is
+repeatable; "random" draws one), a failure prints seed and mutation, and
+RATELAB_FUZZ_SECONDS sets its time budget (default 10 s).
 """
 import json
 import os
@@ -23,6 +27,8 @@ import results  # noqa: E402
 FIXTURE = os.path.join(HERE, "testdata", "small_run")
 FILES = ["run.json", "machine.json", "scaling.json", "accuracy.json", "percall.json"]
 SECONDS = float(os.environ.get("RATELAB_FUZZ_SECONDS", "10"))
+_SEED = os.environ.get("RATELAB_FUZZ_SEED", "20261204")
+SEED = random.randrange(1 << 30) if _SEED == "random" else int(_SEED)
 
 # Values that break types in interesting ways.
 ODD_VALUES = [None, -1, 0, 1e308, -1e308, "", "x", [], {}, True, 2 ** 70, [None], {"a": 1}]
@@ -78,9 +84,66 @@ def mutate_json(rng, doc):
     return doc, f"replace {'/'.join(map(str, path))} with {parent[key]!r}"
 
 
+def single_field_damage(doc):
+    """Every (damaged copy, description) that changes one field of doc: each
+    key path once (array elements collapsed to their first), replaced by each
+    odd value, deleted, or emptied."""
+    seen = set()
+    for path, value in walk(doc):
+        pattern = tuple("*" if isinstance(p, int) else p for p in path)
+        if not path or pattern in seen:
+            continue
+        seen.add(pattern)
+        name = "/".join(map(str, path))
+        edits = [(v, f"replace {name} with {v!r}") for v in ODD_VALUES]
+        edits.append(("delete", f"delete {name}"))
+        if isinstance(value, list):
+            edits.append(("empty", f"empty {name}"))
+        for edit, what in edits:
+            copy = json.loads(json.dumps(doc))
+            parent = copy
+            for p in path[:-1]:
+                parent = parent[p]
+            if edit == "delete":
+                if not isinstance(parent, dict):
+                    continue
+                del parent[path[-1]]
+            elif edit == "empty":
+                parent[path[-1]] = []
+            else:
+                parent[path[-1]] = json.loads(json.dumps(edit))
+            yield copy, what
+
+
 class ResultsReaderFuzzTest(unittest.TestCase):
+    def test_every_field_damaged_loads_or_is_refused_naming_its_file(self):
+        tried = refused = 0
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = os.path.join(tmp, "run")
+            shutil.copytree(FIXTURE, folder)
+            for target in FILES:
+                path = os.path.join(folder, target)
+                with open(path, "rb") as fh:
+                    original = fh.read()
+                for doc, what in single_field_damage(json.loads(original)):
+                    with open(path, "w") as fh:
+                        json.dump(doc, fh)
+                    tried += 1
+                    try:
+                        results.load(folder)
+                    except results.ResultsError as e:
+                        refused += 1
+                        self.assertIn(target, str(e), f"{what}: message names no file")
+                    except Exception as e:  # noqa: BLE001 - the point of the test
+                        self.fail(f"{target}: {what}: {type(e).__name__}: {e}")
+                with open(path, "wb") as fh:
+                    fh.write(original)
+        # Each schema key is damaged at least once, and most damage is refused.
+        self.assertGreater(tried, 1000)
+        self.assertGreater(refused, tried // 2)
+
     def test_mutated_folders_load_or_are_refused_naming_a_file(self):
-        seed = random.randrange(1 << 30)
+        seed = SEED
         rng = random.Random(seed)
         originals = {}
         for f in FILES:
