@@ -8,6 +8,7 @@ packages=(
   libabsl-dev libpfm4-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libre2-dev
   python3-matplotlib python3-numpy
   clang libclang-rt-14-dev
+  redis-server libhiredis-dev
 )
 
 missing=()

@@ -52,6 +52,14 @@ struct Options {
   uint64_t shard_quota = 0;   // sharded variants: permits per shard per tick
   uint64_t max_lease = 0;     // leased variants: largest lease
   int64_t lease_ttl_ns = 0;   // leased variants: how long a lease lives
+  // Store-backed variants (redis_*): the server ("host:port"; empty: the
+  // process default, see redis_client.h), the key holding the limit (empty:
+  // a fresh key, so the limiter shares with no one), and how many handles
+  // share that key across all processes (0: max_threads), which sizes leases
+  // and the over-admission bound.
+  std::string redis_address = {};
+  std::string redis_key = {};
+  int store_threads = 0;
 };
 
 // The most a variant may admit, as data the tests and the accuracy metrics

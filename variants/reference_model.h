@@ -181,7 +181,8 @@ template <class V>
 std::unique_ptr<Model> ModelFor(const V& v, const Limits& l, int64_t start) {
   const std::string_view name = V::kName;
   if (name == "null") return std::make_unique<UnboundedModel>(l);
-  if (name == "token_bucket" || name == "mutex_token_bucket") {
+  if (name == "token_bucket" || name == "mutex_token_bucket" ||
+      name == "redis_gcra") {
     return std::make_unique<TokenBucketModel>(l);
   }
   if (name == "single_atomic") return std::make_unique<FixedWindowModel>(l);

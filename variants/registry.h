@@ -17,6 +17,8 @@
 #include "variants/mutex_token_bucket.h"
 #include "variants/null_limiter.h"
 #include "variants/percpu.h"
+#include "variants/redis_gcra.h"
+#include "variants/redis_leased.h"
 #include "variants/sharded.h"
 #include "variants/single_atomic.h"
 #include "variants/sliding_window.h"
@@ -39,7 +41,9 @@ using AllVariants = TypeList<
     TokenBucket<Clock>,
     SlidingWindow<Clock>,
     MutexTokenBucket<Clock>,
-    LeasedTokenBucket<Clock>>;
+    LeasedTokenBucket<Clock>,
+    RedisGcra<Clock>,
+    RedisLeased<Clock>>;
 
 // Calls f.template operator()<V>() for every variant V<Clock>, in list order.
 template <class Clock, class F>
