@@ -8,6 +8,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,12 @@ BAD = [
     (["--variants=" + "x" * 300], "longer than 200"),
     (["--nosuch_flag=1"], "unknown flag --nosuch_flag"),
     (["stray_argument"], "unexpected argument 'stray_argument'"),
+    (["--processes=0"], "--processes=0"),
+    (["--processes=65"], "--processes=65"),
+    (["--redis=nocolon"], "--redis=nocolon"),
+    (["--redis=localhost:99999"], "port '99999'"),
+    # Nothing listens on port 1: refused before any folder is made.
+    (["--redis=127.0.0.1:1", "--variants=redis_gcra"], "--redis=127.0.0.1:1"),
 ]
 
 
@@ -175,6 +182,122 @@ class QuickRunTest(unittest.TestCase):
             # No temporary files left.
             self.assertEqual([f for f in os.listdir(path) if f.startswith(".")], [])
             self.assertIsNotNone(res)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServerProcess:
+    """A redis-server on a free loopback port, which the test can kill and
+    start again on the same port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as c:
+                    c.sendall(b"PING\r\n")
+                    if c.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
+
+class RedisTest(unittest.TestCase):
+    def test_processes_share_one_limit_and_their_records_merge(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = run(["--quick", "--variants=redis_gcra,redis_leased,token_bucket",
+                     "--threads=1,2", "--experiments=scaling,accuracy",
+                     "--out=" + tmp], timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+            self.assertIn("in 2 processes", p.stderr)
+            self.assertIn("started redis-server", p.stderr)
+            (run_dir,) = os.listdir(tmp)
+            path = os.path.join(tmp, run_dir)
+            results.load(path)
+            self.assertTrue(load_json(path, "machine.json")["redis"]["started_by_bench_all"])
+            for name in ("scaling.json", "accuracy.json"):
+                for r in load_json(path, name)["records"]:
+                    store = r["variant"].startswith("redis_")
+                    want = 2 if store and r["threads"] == 2 else 1
+                    self.assertEqual(r["processes"], want, r["variant"])
+                    if name == "scaling.json":
+                        procs = sorted(t["process"] for t in r["per_thread"])
+                        self.assertEqual(procs, list(range(want)) if want == 2 else [0] * r["threads"])
+                        self.assertEqual(r["attempts"], sum(t["attempts"] for t in r["per_thread"]))
+                    else:
+                        self.assertEqual(r["admitted"], sum(r["bins"]))
+                        self.assertEqual(len(r["per_thread_admitted"]), r["threads"])
+                        self.assertEqual(r["metrics"]["promise_violations"], 0, r["variant"])
+                    self.assertEqual(r["store_refusals"], 0)
+            # The leased variant's bound counts the handles of both processes.
+            leased = [r for r in load_json(path, "accuracy.json")["records"]
+                      if r["variant"] == "redis_leased"]
+            self.assertTrue(leased)
+            self.assertIn("T=2 handles over all processes", leased[0]["promise"]["note"])
+
+    def test_killed_server_mid_run_is_refused_and_counted(self):
+        server = RedisServerProcess()
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                p = subprocess.Popen(
+                    [BIN, "--redis=127.0.0.1:%d" % server.port, "--variants=redis_gcra",
+                     "--experiments=accuracy", "--threads=1", "--repetitions=1",
+                     "--accuracy_duration=2", "--warmup=0.01", "--out=" + tmp],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                # The first point (saturating) measures from ~0.01 s to ~2 s:
+                # kill the server 0.6 s in, and bring it back 0.4 s later.
+                deadline = time.time() + 30
+                while time.time() < deadline and not os.listdir(tmp):
+                    time.sleep(0.01)
+                time.sleep(0.6)
+                server.kill()
+                time.sleep(0.4)
+                server.start()
+                _, err = p.communicate(timeout=120)
+                self.assertEqual(p.returncode, 0, err[-2000:])
+                self.assertIn("unreachable", err)
+                self.assertIn("reachable again", err)
+                (run_dir,) = os.listdir(tmp)
+                path = os.path.join(tmp, run_dir)
+                results.load(path)
+                first = load_json(path, "accuracy.json")["records"][0]
+                self.assertEqual(first["pattern"], "saturating")
+                self.assertGreater(first["store_refusals"], 0)
+                bins = first["bins"]
+                # Admissions before, none for a stretch (fail closed), and
+                # admissions again after the restart.
+                zero_run = best = 0
+                for b in bins:
+                    zero_run = zero_run + 1 if b == 0 else 0
+                    best = max(best, zero_run)
+                self.assertGreaterEqual(best, 300, "no outage visible in the 1 ms bins")
+                self.assertGreater(sum(bins[:300]), 0)
+                self.assertGreater(sum(bins[-300:]), 0, "no recovery after the restart")
+        finally:
+            server.stop()
 
 
 class InterruptTest(unittest.TestCase):

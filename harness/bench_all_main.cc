@@ -2,11 +2,16 @@
 // per-call experiments and writes the raw records of harness/RESULTS.md into
 // one folder per run. Progress goes to stderr; stdout carries only --list.
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -25,6 +30,8 @@
 #include "harness/percall.h"
 #include "harness/results_writer.h"
 #include "harness/team.h"
+#include "variants/redis_client.h"
+#include "variants/redis_server.h"
 #include "variants/registry.h"
 
 ABSL_FLAG(bool, list, false, "print one variant name per line, then exit");
@@ -51,6 +58,17 @@ ABSL_FLAG(std::string, out, "results", "folder that receives the run's folder");
 ABSL_FLAG(int, tick_us, 100, "ticker period in microseconds (sharded, leased)");
 ABSL_FLAG(double, percall_min_time, 0.1,
           "Google Benchmark min time per per-call benchmark, seconds");
+ABSL_FLAG(std::string, redis, "",
+          "host:port of the redis-server the store-backed variants (redis_*) "
+          "use; default: bench_all starts its own on a free loopback port for "
+          "the run and stops it afterwards");
+ABSL_FLAG(int, processes, 2,
+          "worker processes that share a store-backed variant's limit: each "
+          "point's threads are split over up to this many bench_all processes "
+          "(in-process variants always run in one)");
+ABSL_FLAG(std::string, worker, "",
+          "internal: run one process's part of a point described by this JSON "
+          "file and write the result next to it (bench_all starts these itself)");
 ABSL_FLAG(bool, quick, false,
           "smoke run: every variant and experiment in well under a minute "
           "(threads 1,2; short points; one repetition) unless flags say otherwise");
@@ -98,6 +116,8 @@ RawFlags ReadFlags() {
   r.tick_us = absl::GetFlag(FLAGS_tick_us);
   r.percall_min_time_s = absl::GetFlag(FLAGS_percall_min_time);
   r.quick = absl::GetFlag(FLAGS_quick);
+  r.redis = absl::GetFlag(FLAGS_redis);
+  r.processes = absl::GetFlag(FLAGS_processes);
   if (r.quick) {
     // Smoke defaults, each overridden by a flag given explicitly.
     if (!Specified("threads")) r.threads = "1,2";
@@ -219,6 +239,179 @@ void WithVariant(const std::string& name, F&& f) {
   });
 }
 
+template <class V>
+constexpr bool StoreBacked() {
+  return requires { V::kStoreBacked; };
+}
+
+// --- Worker processes (--processes N) -------------------------------------
+// The main process writes one JSON spec per part into a private temporary
+// folder, starts `bench_all --worker=<spec>` for each, and reads back each
+// part's result (spec + ".out", written whole). All parts start their warm-up
+// at one CLOCK_MONOTONIC instant, so their bins share an origin.
+
+nlohmann::json SpecJson(const std::string& variant, const PointSpec& spec,
+                        const ProcessPart& part, const TeamConfig& team,
+                        const std::string& redis) {
+  return {{"variant", variant},
+          {"experiment", spec.experiment},
+          {"regime", spec.regime},
+          {"pattern", spec.load.pattern},
+          {"offered_ratio", spec.load.offered_ratio ? nlohmann::json(*spec.load.offered_ratio)
+                                                    : nlohmann::json(nullptr)},
+          {"threads", spec.threads},
+          {"repetition", spec.repetition},
+          {"cpu_count", spec.cpu_count},
+          {"redis_key", spec.redis_key},
+          {"redis", redis},
+          {"part", {{"index", part.index}, {"threads", part.threads},
+                    {"first_thread", part.first_thread}}},
+          {"team", {{"cpus", team.cpus}, {"warmup_ns", team.warmup_ns},
+                    {"duration_ns", team.duration_ns}, {"tick_ns", team.tick_ns},
+                    {"events", team.events}, {"start_at_ns", team.start_at_ns}}}};
+}
+
+// Runs as `bench_all --worker=<spec>`: one part, result written next to it.
+int RunWorker(const std::string& spec_path) {
+  nlohmann::json j;
+  try {
+    std::ifstream in(spec_path);
+    j = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    std::cerr << "bench_all worker: cannot read " << spec_path << ": " << e.what() << "\n";
+    return 2;
+  }
+  absl::StatusOr<PartResult> result = absl::UnknownError("no such variant");
+  try {
+    PointSpec spec;
+    spec.experiment = j.at("experiment").get<std::string>();
+    spec.regime = j.at("regime").get<std::string>();
+    spec.load.pattern = j.at("pattern").get<std::string>();
+    if (!j.at("offered_ratio").is_null()) spec.load.offered_ratio = j.at("offered_ratio").get<double>();
+    spec.threads = j.at("threads").get<int>();
+    spec.repetition = j.at("repetition").get<int>();
+    spec.cpu_count = j.at("cpu_count").get<int>();
+    spec.redis_key = j.at("redis_key").get<std::string>();
+    ProcessPart part{j.at("part").at("index").get<int>(), j.at("part").at("threads").get<int>(),
+                     j.at("part").at("first_thread").get<int>()};
+    TeamConfig team;
+    const auto& t = j.at("team");
+    team.cpus = t.at("cpus").get<std::vector<int>>();
+    team.warmup_ns = t.at("warmup_ns").get<int64_t>();
+    team.duration_ns = t.at("duration_ns").get<int64_t>();
+    team.tick_ns = t.at("tick_ns").get<int64_t>();
+    team.events = t.at("events").get<std::vector<std::string>>();
+    team.start_at_ns = t.at("start_at_ns").get<int64_t>();
+    SetDefaultRedisAddress(j.at("redis").get<std::string>());
+    WithVariant(j.at("variant").get<std::string>(), [&]<class V>() {
+      result = RunPart<V>(spec, part, team);
+    });
+  } catch (const nlohmann::json::exception& e) {
+    std::cerr << "bench_all worker: bad spec " << spec_path << ": " << e.what() << "\n";
+    return 2;
+  }
+  if (!result.ok()) {
+    std::cerr << "bench_all worker: " << result.status().message() << "\n";
+    return 1;
+  }
+  if (auto s = WriteFileAtomic(spec_path + ".out", PartResultJson(*result).dump()); !s.ok()) {
+    std::cerr << "bench_all worker: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+// Runs a point of a store-backed variant as one worker process per part.
+absl::StatusOr<PointOutcome> RunPointInWorkers(const std::string& variant,
+                                               PointSpec spec, TeamConfig team,
+                                               const std::vector<ProcessPart>& parts,
+                                               const std::string& redis) {
+  char tmpl[] = "/tmp/ratelab-workers-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp: ", strerror(errno)));
+  }
+  const std::filesystem::path dir(tmpl);
+  struct Cleanup {
+    std::filesystem::path d;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(d, ec);
+    }
+  } cleanup{dir};
+  spec.redis_key = FreshRedisKey(variant);
+  // Room for every worker to exec, connect and start its threads.
+  team.start_at_ns = SteadyClock{}.Now() + 300'000'000;
+  std::vector<pid_t> pids;
+  std::vector<std::string> specs;
+  for (const ProcessPart& part : parts) {
+    TeamConfig mine = team;
+    // Thread k of the point is pinned to cpus[k % size], whichever process runs it.
+    if (!mine.cpus.empty()) {
+      std::rotate(mine.cpus.begin(),
+                  mine.cpus.begin() + part.first_thread % static_cast<int>(mine.cpus.size()),
+                  mine.cpus.end());
+    }
+    const std::string path = (dir / absl::StrCat("part", part.index, ".json")).string();
+    if (auto s = WriteFileAtomic(path, SpecJson(variant, spec, part, mine, redis).dump()); !s.ok()) {
+      return s;
+    }
+    specs.push_back(path);
+    const pid_t pid = fork();
+    if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+    if (pid == 0) {
+      const std::string flag = "--worker=" + path;
+      execl("/proc/self/exe", "bench_all", flag.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    pids.push_back(pid);
+  }
+  // Wait for all; an interrupt of this process (SIGTERM to it alone) is
+  // passed on, so the workers end their point too.
+  bool forwarded = false;
+  std::vector<int> status(pids.size(), -1);
+  for (size_t left = pids.size(); left > 0;) {
+    for (size_t i = 0; i < pids.size(); ++i) {
+      if (status[i] != -1) continue;
+      int st = 0;
+      if (waitpid(pids[i], &st, WNOHANG) == pids[i]) {
+        status[i] = st;
+        --left;
+      }
+    }
+    if (!forwarded && InterruptFlag().load()) {
+      for (size_t i = 0; i < pids.size(); ++i) {
+        if (status[i] == -1) kill(pids[i], SIGTERM);
+      }
+      forwarded = true;
+    }
+    if (left > 0) usleep(5000);
+  }
+  std::vector<TeamResult> teams;
+  Promise promise;
+  for (size_t i = 0; i < pids.size(); ++i) {
+    if (!WIFEXITED(status[i]) || WEXITSTATUS(status[i]) != 0) {
+      return absl::InternalError(absl::StrCat(
+          "worker process ", i, " failed (",
+          WIFEXITED(status[i]) ? absl::StrCat("exit ", WEXITSTATUS(status[i]))
+                               : absl::StrCat("signal ", WTERMSIG(status[i])),
+          ")"));
+    }
+    nlohmann::json j;
+    try {
+      std::ifstream in(specs[i] + ".out");
+      j = nlohmann::json::parse(in);
+    } catch (const std::exception& e) {
+      return absl::InternalError(absl::StrCat("worker ", i, " result: ", e.what()));
+    }
+    auto part = PartResultFromJson(j);
+    if (!part.ok()) return part.status();
+    if (i == 0) promise = part->promise;
+    teams.push_back(std::move(part->team));
+  }
+  const TeamResult merged = MergeParts(std::move(teams));
+  return MakeRecord(variant, spec, static_cast<int>(parts.size()), merged, promise);
+}
+
 int Run(const Config& c, const std::vector<std::string>& argv) {
   // Events libpfm4 knows but this machine cannot count: a warning, then null.
   const auto probe = ProbeEvents(c.events);
@@ -227,6 +420,38 @@ int Run(const Config& c, const std::vector<std::string>& argv) {
       std::cerr << "bench_all: warning: event " << name
                 << " unavailable, recorded as null: " << reason << "\n";
     }
+  }
+  // The store: the one given, checked now (exit 2 before anything is
+  // written), or a private server for the run, stopped when Run returns.
+  std::unique_ptr<RedisServer> own_redis;
+  std::string redis = c.redis;
+  nlohmann::json redis_json = nullptr;
+  if (c.NeedsRedis()) {
+    if (redis.empty()) {
+      auto server = RedisServer::Start();
+      if (!server.ok()) {
+        std::cerr << "bench_all: error: the redis_* variants need a redis-server: "
+                  << server.status().message()
+                  << " (pass --redis=host:port, or leave them out with --variants)\n";
+        return 2;
+      }
+      own_redis = std::move(*server);
+      redis = own_redis->address();
+      std::cerr << "bench_all: started redis-server on " << redis << " for this run\n";
+    } else {
+      auto ep = ParseRedisEndpoint(redis);
+      RedisClient probe(*ep, {});
+      if (auto s = probe.Connect(); !s.ok()) {
+        std::cerr << "bench_all: error: --redis=" << redis << ": " << s.message() << "\n";
+        return 2;
+      }
+    }
+    SetDefaultRedisAddress(redis);
+    auto ep = ParseRedisEndpoint(redis);
+    auto version = RedisServerVersion(*ep);
+    redis_json = {{"address", redis},
+                  {"started_by_bench_all", own_redis != nullptr},
+                  {"version", version.ok() ? nlohmann::json(*version) : nlohmann::json(nullptr)}};
   }
   auto folder = RunFolder::Create(c.out, MakeRunId());
   if (!folder.ok()) {
@@ -254,7 +479,9 @@ int Run(const Config& c, const std::vector<std::string>& argv) {
         {"cpus", c.cpus},
         {"tick_us", c.tick_ns / 1000},
         {"percall_min_time_s", c.percall_min_time_s},
-        {"quick", c.quick}}},
+        {"quick", c.quick},
+        {"redis", redis.empty() ? nlohmann::json(nullptr) : nlohmann::json(redis)},
+        {"processes", c.processes}}},
       {"points_total", plan.size() + (c.Has("percall") ? 1 : 0)},
       {"points_done", 0},
   };
@@ -274,6 +501,7 @@ int Run(const Config& c, const std::vector<std::string>& argv) {
     return true;
   };
   nlohmann::json machine = DescribeMachine(c.events);
+  machine["redis"] = redis_json;
   if (!write("run.json", run) || !write("machine.json", machine)) return 1;
 
   nlohmann::json scaling = {{"records", nlohmann::json::array()}};
@@ -293,27 +521,36 @@ int Run(const Config& c, const std::vector<std::string>& argv) {
   for (size_t i = 0; i < plan.size() && !interrupted; ++i) {
     const Point& p = plan[i];
     absl::StatusOr<PointOutcome> outcome = absl::UnknownError("no such variant");
+    PointSpec spec;
+    spec.experiment = p.experiment;
+    spec.regime = p.regime;
+    spec.load = p.load;
+    spec.threads = p.threads;
+    spec.repetition = p.repetition;
+    spec.cpu_count = static_cast<int>(c.cpus.size());
+    TeamConfig cfg = base;
+    cfg.duration_ns = p.experiment == "scaling" ? c.duration_ns : c.accuracy_duration_ns;
+    int processes = 1;
     WithVariant(p.variant, [&]<class V>() {
-      if (p.experiment == "scaling") {
-        TeamConfig cfg = base;
-        cfg.duration_ns = c.duration_ns;
-        outcome = RunScalingPoint<V>(p.regime, p.threads, p.repetition,
-                                     static_cast<int>(c.cpus.size()), cfg);
+      const auto parts = SplitThreads(p.threads, c.processes);
+      if (StoreBacked<V>() && parts.size() > 1) {
+        processes = static_cast<int>(parts.size());
+        outcome = RunPointInWorkers(p.variant, spec, cfg, parts, redis);
       } else {
-        TeamConfig cfg = base;
-        cfg.duration_ns = c.accuracy_duration_ns;
-        outcome = RunAccuracyPoint<V>(p.load, p.threads, p.repetition, cfg);
+        outcome = RunPointHere<V>(spec, cfg);
       }
     });
     std::string what =
         p.experiment == "scaling"
             ? absl::StrCat("scaling ", p.variant, " ", p.regime, " threads=",
-                           p.threads, p.threads > static_cast<int>(c.cpus.size()) ? " (oversubscribed)" : "")
+                           p.threads, processes > 1 ? absl::StrCat(" in ", processes, " processes") : "",
+                           p.threads > static_cast<int>(c.cpus.size()) ? " (oversubscribed)" : "")
             : absl::StrCat("accuracy ", p.variant, " ", p.load.pattern,
                            p.load.offered_ratio
                                ? absl::StrCat(" x", *p.load.offered_ratio)
                                : "",
-                           " threads=", p.threads);
+                           " threads=", p.threads,
+                           processes > 1 ? absl::StrCat(" in ", processes, " processes") : "");
     if (outcome.ok() && outcome->interrupted) {
       interrupted = true;  // the cut-short point is not kept
       break;
@@ -388,6 +625,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   absl::ParseCommandLine(argc, argv);
+  if (const std::string w = absl::GetFlag(FLAGS_worker); !w.empty()) {
+    struct sigaction wa;
+    memset(&wa, 0, sizeof wa);
+    wa.sa_handler = ratelab::OnSignal;
+    sigaction(SIGINT, &wa, nullptr);
+    sigaction(SIGTERM, &wa, nullptr);
+    return ratelab::RunWorker(w);
+  }
   if (absl::GetFlag(FLAGS_list)) {
     for (const auto& v : ratelab::ListVariants()) std::cout << v.name << "\n";
     return 0;

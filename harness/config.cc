@@ -13,6 +13,7 @@
 #include "harness/machine.h"
 #include "harness/perf_counters.h"
 #include "re2/re2.h"
+#include "variants/redis_client.h"
 #include "variants/registry.h"
 
 namespace ratelab {
@@ -124,6 +125,17 @@ absl::Status CheckOutputDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
+bool Config::NeedsRedis() const {
+  bool needs = false;
+  ForEachVariant<SteadyClock>([&]<class V>() {
+    if constexpr (requires { V::kStoreBacked; }) {
+      needs = needs || std::find(variants.begin(), variants.end(),
+                                 std::string(V::kName)) != variants.end();
+    }
+  });
+  return needs;
+}
+
 absl::StatusOr<Config> ParseConfig(const RawFlags& raw) {
   Config c;
   const std::vector<int> online = OnlineCpus();
@@ -201,6 +213,19 @@ absl::StatusOr<Config> ParseConfig(const RawFlags& raw) {
                "must be in (0, 60] seconds");
   }
   c.percall_min_time_s = raw.percall_min_time_s;
+
+  if (!raw.redis.empty()) {
+    // Only the syntax here; bench_all checks the server answers before it
+    // writes anything.
+    auto ep = ParseRedisEndpoint(raw.redis);
+    if (!ep.ok()) return Bad("redis", raw.redis, std::string(ep.status().message()));
+    c.redis = raw.redis;
+  }
+  if (raw.processes < 1 || raw.processes > kMaxProcesses) {
+    return Bad("processes", absl::StrCat(raw.processes),
+               absl::StrCat("must be in [1, ", kMaxProcesses, "]"));
+  }
+  c.processes = raw.processes;
 
   if (auto s = CheckOutputDir(raw.out); !s.ok()) return s;
   c.out = raw.out;

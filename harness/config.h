@@ -27,6 +27,8 @@ struct RawFlags {
   int tick_us = 100;
   double percall_min_time_s = 0.1;
   bool quick = false;
+  std::string redis;               // "" = start a private redis-server if needed
+  int processes = 2;
 };
 
 struct Config {
@@ -44,11 +46,17 @@ struct Config {
   double percall_min_time_s = 0;
   bool quick = false;
   int online_cpus = 0;
+  std::string redis;     // host:port given with --redis, or ""
+  int processes = 1;     // worker processes sharing a store-backed limit
+
+  // Whether a selected variant keeps its limit in redis.
+  bool NeedsRedis() const;
 
   bool Has(const std::string& experiment) const;
 };
 
 inline constexpr int kMaxFlagThreads = 4096;
+inline constexpr int kMaxProcesses = 64;
 
 // Checks every flag; the error names the flag and the value. Unknown perf
 // event names are errors; names libpfm4 knows but this machine cannot count

@@ -4,6 +4,7 @@
 #define RATELAB_HARNESS_EXPERIMENTS_H_
 
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -66,117 +67,105 @@ struct PointOutcome {
   double attempts_per_s = 0;
 };
 
-template <class V>
-absl::StatusOr<PointOutcome> RunScalingPoint(const std::string& regime,
-                                             int threads, int repetition,
-                                             int cpu_count,
-                                             const TeamConfig& base) {
-  const Limits limits =
-      regime == "admit" ? AdmitRegimeLimits() : RejectRegimeLimits();
-  Options o;
-  o.max_threads = threads;
-  auto made = V::Create(limits, o);
-  if (!made.ok()) return made.status();
-  TeamConfig cfg = base;
-  cfg.threads = threads;
-  cfg.bin_ns = 0;
-  SaturatingLoad load;
-  TeamResult r = RunTeam(**made, cfg, load);
-  PointOutcome out;
-  out.interrupted = r.interrupted;
-  const uint64_t attempts = SumAttempts(r);
-  out.attempts_per_s = attempts / (r.duration_ns / 1e9);
-  out.record = {
-      {"variant", std::string(V::kName)},
-      {"regime", regime},
-      {"threads", threads},
-      {"oversubscribed", threads > cpu_count},
-      {"repetition", repetition},
-      {"limits", LimitsJson(limits)},
-      {"duration_ns", r.duration_ns},
-      {"ticks", r.ticks},
-      {"attempts", attempts},
-      {"admitted", SumAdmitted(r)},
-      {"per_thread", ThreadsJson(r)},
-      {"counters", CountersJson(r, attempts)},
-  };
-  return out;
-}
+// One point of the plan. `threads` counts the threads of all processes: a
+// store-backed variant's point may be split over worker processes that share
+// its limit through one redis key (--processes), the others run in one.
+struct PointSpec {
+  std::string experiment;  // scaling | accuracy
+  std::string regime;      // scaling: admit | reject
+  LoadSpec load;           // accuracy
+  int threads = 1;
+  int repetition = 0;
+  int cpu_count = 1;       // CPUs the workers may use ("oversubscribed")
+  std::string redis_key;   // "" = a fresh key (one process)
+};
 
+// One process's share of a point's threads.
+struct ProcessPart {
+  int index = 0;
+  int threads = 1;
+  int first_thread = 0;
+};
+
+// Splits `threads` over min(processes, threads) processes, as evenly as can be.
+std::vector<ProcessPart> SplitThreads(int threads, int processes);
+
+Limits PointLimits(const PointSpec& spec);
+int64_t PointBinNs(const PointSpec& spec);
+
+// A part's raw outcome and the variant's promise, before the record is made.
+struct PartResult {
+  TeamResult team;
+  Promise promise;
+};
+
+// Runs this process's part of a point. A store-backed variant is told how
+// many threads share its limit over all processes (it sizes leases and its
+// bound from that); loads offer the part's share of the point's rate.
 template <class V>
-absl::StatusOr<PointOutcome> RunAccuracyPoint(const LoadSpec& spec, int threads,
-                                              int repetition,
-                                              const TeamConfig& base) {
-  const Limits limits = AccuracyLimits();
+absl::StatusOr<PartResult> RunPart(const PointSpec& spec, const ProcessPart& part,
+                                   const TeamConfig& base) {
+  const Limits limits = PointLimits(spec);
   Options o;
-  o.max_threads = threads;
+  o.max_threads = part.threads;
+  o.store_threads = spec.threads;
+  o.redis_key = spec.redis_key;
   auto made = V::Create(limits, o);
   if (!made.ok()) return made.status();
   V& v = **made;
   TeamConfig cfg = base;
-  cfg.threads = threads;
-  cfg.bin_ns = limits.window_ns / 100;
-  cfg.events.clear();  // counters belong to the scaling experiment
-  const double rate = static_cast<double>(limits.limit) * 1e9 /
-                      static_cast<double>(limits.window_ns);
-  TeamResult r;
-  if (spec.pattern == "saturating") {
+  cfg.threads = part.threads;
+  cfg.bin_ns = PointBinNs(spec);
+  PartResult out;
+  out.promise = v.promise();
+  if (spec.experiment == "scaling") {
     SaturatingLoad load;
-    r = RunTeam(v, cfg, load);
-  } else if (spec.pattern == "paced") {
-    PacedLoad load{*spec.offered_ratio * rate};
-    r = RunTeam(v, cfg, load);
+    out.team = RunTeam(v, cfg, load);
   } else {
-    // 37% of a window on, 51% off: a 0.88 W cycle that slides across the
-    // window boundaries instead of lining up with them.
-    OnOffLoad load{limits.window_ns * 37 / 100, limits.window_ns * 51 / 100,
-                   SteadyClock{}.Now()};
-    r = RunTeam(v, cfg, load);
-  }
-  PointOutcome out;
-  out.interrupted = r.interrupted;
-
-  AccuracyInput in;
-  in.bin_ns = cfg.bin_ns;
-  in.limits = limits;
-  in.promise = v.promise();
-  in.elapsed_ns = r.duration_ns;
-  in.attempts = SumAttempts(r);
-  in.admitted = SumAdmitted(r);
-  in.rejected = in.attempts - in.admitted;
-  in.offered_ratio = spec.offered_ratio;
-  // Merge the bins; only those inside the measured interval count.
-  const size_t nbins =
-      static_cast<size_t>((r.duration_ns + cfg.bin_ns - 1) / cfg.bin_ns);
-  in.bins.assign(nbins, 0);
-  for (const auto& t : r.threads) {
-    in.per_thread_admitted.push_back(t.admitted);
-    for (size_t i = 0; i < t.bins.size(); ++i) {
-      in.bins[std::min(i, nbins - 1)] += t.bins[i];
+    cfg.events.clear();  // counters belong to the scaling experiment
+    const double rate = static_cast<double>(limits.limit) * 1e9 /
+                        static_cast<double>(limits.window_ns);
+    const double share = static_cast<double>(part.threads) / spec.threads;
+    if (spec.load.pattern == "saturating") {
+      SaturatingLoad load;
+      out.team = RunTeam(v, cfg, load);
+    } else if (spec.load.pattern == "paced") {
+      PacedLoad load{*spec.load.offered_ratio * rate * share};
+      out.team = RunTeam(v, cfg, load);
+    } else {
+      // 37% of a window on, 51% off: a 0.88 W cycle that slides across the
+      // window boundaries instead of lining up with them. Processes of one
+      // point share the phase.
+      OnOffLoad load{limits.window_ns * 37 / 100, limits.window_ns * 51 / 100,
+                     cfg.start_at_ns > 0 ? cfg.start_at_ns : SteadyClock{}.Now()};
+      out.team = RunTeam(v, cfg, load);
     }
   }
-  const AccuracyMetrics m = ComputeAccuracy(in);
-  out.attempts_per_s = in.attempts / (r.duration_ns / 1e9);
-  out.record = {
-      {"variant", std::string(V::kName)},
-      {"pattern", spec.pattern},
-      {"offered_ratio", spec.offered_ratio ? nlohmann::json(*spec.offered_ratio)
-                                           : nlohmann::json(nullptr)},
-      {"threads", threads},
-      {"repetition", repetition},
-      {"limits", LimitsJson(limits)},
-      {"bin_ns", cfg.bin_ns},
-      {"elapsed_ns", r.duration_ns},
-      {"attempts", in.attempts},
-      {"admitted", in.admitted},
-      {"rejected", in.rejected},
-      {"bins", in.bins},
-      {"per_thread_admitted", in.per_thread_admitted},
-      {"promise", PromiseJson(in.promise, m.max_in_window)},
-      {"metrics", MetricsJson(m)},
-  };
+  for (auto& t : out.team.threads) {
+    t.process = part.index;
+    t.thread += part.first_thread;
+  }
   return out;
 }
+
+// Parts of one point, merged: threads side by side, the longest interval.
+TeamResult MergeParts(std::vector<TeamResult> parts);
+
+// The raw record of RESULTS.md for a point, from its (merged) team result.
+PointOutcome MakeRecord(std::string_view variant, const PointSpec& spec,
+                        int processes, const TeamResult& r, const Promise& promise);
+
+// A point run entirely in this process.
+template <class V>
+absl::StatusOr<PointOutcome> RunPointHere(const PointSpec& spec, const TeamConfig& base) {
+  auto part = RunPart<V>(spec, ProcessPart{0, spec.threads, 0}, base);
+  if (!part.ok()) return part.status();
+  return MakeRecord(V::kName, spec, 1, part->team, part->promise);
+}
+
+// For worker processes: a part's result as JSON and back.
+nlohmann::json PartResultJson(const PartResult& r);
+absl::StatusOr<PartResult> PartResultFromJson(const nlohmann::json& j);
 
 }  // namespace ratelab
 

@@ -43,16 +43,24 @@ struct TeamConfig {
   int64_t tick_ns = 100'000;       // ticker period, for variants that need it
   std::vector<std::string> events;  // perf events; empty: none opened
   int64_t bin_ns = 0;              // > 0: keep admitted permits per time bin
+  // > 0: a CLOCK_MONOTONIC instant at which the warm-up starts; the measured
+  // interval then starts at exactly start_at_ns + warmup_ns. Worker processes
+  // sharing one limit get the same instant, so their bins line up.
+  int64_t start_at_ns = 0;
 };
 
 struct ThreadResult {
   int thread = 0;
+  int process = 0;  // worker process of a multi-process point; else 0
   std::optional<int> cpu_requested;
   std::vector<int> cpus_seen;
   uint64_t attempts = 0;
   uint64_t admitted = 0;
   std::vector<CounterValue> counters;
   std::vector<uint64_t> bins;
+  // Store-backed variants: requests refused because the store was
+  // unreachable (fail closed). Zero for in-process variants.
+  uint64_t store_refusals = 0;
 };
 
 struct TeamResult {
@@ -142,6 +150,11 @@ TeamResult RunTeam(V& limiter, const TeamConfig& cfg, Load& load) {
       // not model fences.)
       (void)phase.load(std::memory_order_acquire);
       local.Reset();
+      uint64_t refusals_at_start = 0;
+      if constexpr (requires { handle.store_refusals; }) {
+        refusals_at_start = handle.store_refusals;
+      }
+      (void)refusals_at_start;
       std::vector<uint64_t> bins;
       int64_t start = 0;
       if (cfg.bin_ns > 0) {
@@ -173,6 +186,9 @@ TeamResult RunTeam(V& limiter, const TeamConfig& cfg, Load& load) {
         out.counters = perf.Read();
       }
       NoteCpu(out.cpus_seen);
+      if constexpr (requires { handle.store_refusals; }) {
+        out.store_refusals = handle.store_refusals - refusals_at_start;
+      }
       out.attempts = local.attempts;
       out.admitted = local.admitted;
       out.bins = std::move(bins);
@@ -202,12 +218,22 @@ TeamResult RunTeam(V& limiter, const TeamConfig& cfg, Load& load) {
     std::this_thread::yield();
   }
   TeamResult result;
+  bool ok = true;
+  if (cfg.start_at_ns > 0) ok = SleepUnlessInterrupted(cfg.start_at_ns - MonotonicNs());
   phase.store(kWarmup, std::memory_order_release);
-  bool ok = SleepUnlessInterrupted(cfg.warmup_ns);
-  int64_t t0 = MonotonicNs();
+  int64_t t0;
+  if (cfg.start_at_ns > 0) {
+    // The planned instant, not the time this process got there, so every
+    // process of the point bins against the same origin.
+    t0 = cfg.start_at_ns + cfg.warmup_ns;
+    if (ok) ok = SleepUnlessInterrupted(t0 - MonotonicNs());
+  } else {
+    if (ok) ok = SleepUnlessInterrupted(cfg.warmup_ns);
+    t0 = MonotonicNs();
+  }
   measure_start.store(t0, std::memory_order_release);
   phase.store(kMeasure, std::memory_order_release);
-  if (ok) ok = SleepUnlessInterrupted(cfg.duration_ns);
+  if (ok) ok = SleepUnlessInterrupted(t0 + cfg.duration_ns - MonotonicNs());
   phase.store(kStop, std::memory_order_release);
   const int64_t t1 = MonotonicNs();
   for (auto& w : workers) w.join();

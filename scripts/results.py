@@ -220,6 +220,9 @@ MACHINE_SCHEMA = _versioned(_obj({
     "counters": _mapping(_obj({"available": BOOL, "reason": _nullable(STR)})),
 }))
 
+# Added with the store-backed variants; runs from before them lack these.
+_STORE_FIELDS = {"processes": POS_INT, "store_refusals": NONNEG_INT}
+
 _COUNTER = _obj({
     "event": STR,
     "value": _nullable(NUM),
@@ -246,9 +249,9 @@ SCALING_SCHEMA = _versioned(_obj({"records": _list(_obj({
         "cpus_seen": _list(INT),
         "attempts": NONNEG_INT,
         "admitted": NONNEG_INT,
-    })),
+    }, {"process": NONNEG_INT, "store_refusals": NONNEG_INT})),
     "counters": _list(_COUNTER),
-}))}))
+}, _STORE_FIELDS))}))
 
 _METRICS = _obj({
     "overshoot_vs_limit": _nullable(NUM),
@@ -279,7 +282,7 @@ ACCURACY_SCHEMA = _versioned(_obj({"records": _list(_obj({
                      "interval_ns": _nullable(NUM), "slack": _nullable(NUM),
                      "max_in_window": _nullable(NUM)}),
     "metrics": _METRICS,
-}))}))
+}, _STORE_FIELDS))}))
 
 # percall.json is Google Benchmark's JSON unchanged, so it has no
 # schema_version; only the fields we read are checked. Google Benchmark

@@ -574,7 +574,8 @@ TEST(RegistryTest, ListsEveryVariantOnce) {
       "null",         "single_atomic",      "sharded_unpadded",
       "sharded_padded_64", "sharded_padded_128", "percpu",
       "percpu_rseq",  "token_bucket",       "sliding_window",
-      "mutex_token_bucket", "leased_token_bucket"};
+      "mutex_token_bucket", "leased_token_bucket", "redis_gcra",
+      "redis_leased"};
   std::vector<std::string> got;
   for (const auto& v : ListVariants()) {
     got.emplace_back(v.name);

@@ -166,7 +166,12 @@ absl::Status RedisServer::Restart() {
 }
 
 absl::StatusOr<std::string> RedisServer::Version() const {
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, timeval{1, 0});
+  return RedisServerVersion(RedisEndpoint{"127.0.0.1", port_});
+}
+
+absl::StatusOr<std::string> RedisServerVersion(const RedisEndpoint& endpoint) {
+  redisContext* c =
+      redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timeval{1, 0});
   if (c == nullptr || c->err) {
     if (c) redisFree(c);
     return absl::UnavailableError("cannot connect");

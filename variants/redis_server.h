@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "variants/redis_client.h"
 
 namespace ratelab {
 
@@ -41,6 +42,9 @@ class RedisServer {
   int port_;
   pid_t pid_ = -1;
 };
+
+// "redis_version" from INFO of any server, e.g. "7.0.15".
+absl::StatusOr<std::string> RedisServerVersion(const RedisEndpoint& endpoint);
 
 }  // namespace ratelab
 
