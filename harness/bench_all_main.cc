@@ -449,7 +449,17 @@ int Run(const Config& c, const std::vector<std::string>& argv) {
     SetDefaultRedisAddress(redis);
     auto ep = ParseRedisEndpoint(redis);
     auto version = RedisServerVersion(*ep);
+    nlohmann::json mirrors = nlohmann::json::object();
+    ForEachVariant<SteadyClock>([&]<class V>() {
+      if constexpr (StoreBacked<V>()) {
+        if (std::find(c.variants.begin(), c.variants.end(), std::string(V::kName)) !=
+            c.variants.end()) {
+          mirrors[std::string(V::kName)] = std::string(V::kMirrors);
+        }
+      }
+    });
     redis_json = {{"address", redis},
+                  {"variants", mirrors},
                   {"started_by_bench_all", own_redis != nullptr},
                   {"version", version.ok() ? nlohmann::json(*version) : nlohmann::json(nullptr)}};
   }

@@ -32,6 +32,7 @@ import results
 import usl
 
 SECTIONS = ("machine", "method", "scaling_table", "counters_table", "accuracy_table",
+            "store_table",
             "percall_table", "usl_table", "figures")
 
 MARKER = re.compile(r"<!-- (BEGIN|END) GENERATED: ([A-Za-z0-9_.-]+) -->")
@@ -330,6 +331,41 @@ def section_accuracy_table(res, ctx):
     return "\n\n".join(out)
 
 
+def section_store_table(res, ctx):
+    rows = results.store_rows(res)
+    if not rows:
+        return "No store-backed (redis_*) variant in this run."
+    redis = res.machine.get("redis") or {}
+    top = rows[0].threads
+    procs = {r.processes for r in rows if r.processes}
+    where = (f"redis-server {redis.get('version') or '(version unknown)'} at "
+             f"{redis.get('address', '?')}"
+             + (", started by bench_all for the run" if redis.get("started_by_bench_all") else ""))
+    sp = lambda x, f: fmt_spread(x, f) if x is not None else "n/a"  # noqa: E731
+    table = [(r.variant if not r.mirror_of else f"{r.variant} (in-process)",
+              sp(r.admit_ns, fmt_ns), sp(r.reject_ns, fmt_ns), sp(r.admit_1, fmt_si),
+              sp(r.admit_n, fmt_si), sp(r.reject_n, fmt_si),
+              r.processes if r.processes else "n/a",
+              sp(r.rate_error, fmt_signed), sp(r.overshoot, fmt_signed),
+              f"{r.store_refusals:,}") for r in rows]
+    n = f"{top} threads" if top else "N threads"
+    return "\n\n".join([
+        f"Each store-backed variant above the in-process variant with the same algorithm. "
+        f"Store: {where}. ns/call: Google Benchmark, one thread. Attempts/s: scaling "
+        f"experiment, at 1 thread and at {n} (the highest count not oversubscribed), in "
+        f"the number of processes shown"
+        + (f" (bench_all --processes splits a store-backed point's threads over up to "
+           f"{max(procs)} processes sharing one redis key)" if procs and max(procs) > 1 else "")
+        + ". Rate error and overshoot: saturating load. Store refusals: requests refused "
+          "because redis could not be reached, over the whole run. "
+          "Cells: median [min, max] over repetitions.",
+        _table(["variant", "admit ns/call", "reject ns/call", "admit attempts/s, 1 thread",
+                f"admit attempts/s, {n}", f"reject attempts/s, {n}", "processes",
+                "rate error (saturating)", "overshoot vs limit (saturating)",
+                "store refusals"], table,
+               ["---"] + ["---"] * 5 + ["--:", "---", "---", "--:"])])
+
+
 def section_percall_table(res, ctx):
     pts = results.percall_points(res)
     if not pts:
@@ -395,6 +431,7 @@ RENDERERS = {
     "scaling_table": section_scaling_table,
     "counters_table": section_counters_table,
     "accuracy_table": section_accuracy_table,
+    "store_table": section_store_table,
     "percall_table": section_percall_table,
     "usl_table": section_usl_table,
     "figures": section_figures,
@@ -471,6 +508,7 @@ def skeleton():
         "## Scaling", block("scaling_table"),
         "## Counters", block("counters_table"),
         "## Accuracy", block("accuracy_table"),
+        "## Beyond one machine: redis", block("store_table"),
         "## Per-call cost", block("percall_table"),
         "## Universal Scalability Law", block("usl_table"),
         "## Findings", "_Written by hand: test each of the seed's claims against the "

@@ -7,7 +7,7 @@ import sys
 import unittest
 
 import report
-from testutil import BROKEN, GOOD, HERE, Scratch, fixture, read_json
+from testutil import BROKEN, GOOD, HERE, Scratch, fixture, read_json, write_json
 
 
 def run_cli(*args):
@@ -177,6 +177,74 @@ class SmallRunNumbersTest(ReportTestBase):
         self.assertIn("](<small_run/figures/throughput_admit.png>)", body)
         self.assertIn("(<small_run/figures/tradeoff.svg>)", body)
         self.assertIn("Not drawn yet", body)   # plot.py has not run on this copy
+
+
+class StoreTableTest(ReportTestBase):
+    """The store table, on the small fixture with a made-up redis_gcra: a copy
+    of token_bucket's records renamed, its 2-thread points marked as run in 2
+    processes, with 5 store refusals per record."""
+
+    def setUp(self):
+        super().setUp()
+        d = self.scratch.copy("small_run")
+        machine = read_json(d, "machine.json")
+        machine["redis"] = {"address": "127.0.0.1:6379", "started_by_bench_all": True,
+                            "version": "7.0.15", "variants": {"redis_gcra": "token_bucket"}}
+        write_json(d, "machine.json", machine)
+        for name in ("scaling.json", "accuracy.json"):
+            doc = read_json(d, name)
+            for r in list(doc["records"]):
+                if r["variant"] == "token_bucket":
+                    c = dict(r, variant="redis_gcra", store_refusals=5,
+                             processes=2 if r["threads"] == 2 else 1)
+                    doc["records"].append(c)
+            write_json(d, name, doc)
+        percall = read_json(d, "percall.json")
+        for b in list(percall["benchmarks"]):
+            if b["name"].startswith(("BM_Admit/token_bucket", "BM_Reject/token_bucket")):
+                c = dict(b)
+                for k in ("name", "run_name"):
+                    if k in c:
+                        c[k] = c[k].replace("token_bucket", "redis_gcra")
+                c["real_time"] = b["real_time"] * 1000
+                percall["benchmarks"].append(c)
+        write_json(d, "percall.json", percall)
+        self.dir = d
+        path = self.scratch.path("REPORT.md")
+        report.update_report(d, path, init=True)
+        with open(path, encoding="utf-8") as f:
+            self.body = section(f.read(), "store_table")
+
+    def test_rows_hold_the_numbers(self):
+        recs = read_json(self.dir, "scaling.json")["records"]
+        acc = read_json(self.dir, "accuracy.json")["records"]
+        bms = read_json(self.dir, "percall.json")["benchmarks"]
+        for variant, label in (("redis_gcra", "redis_gcra"),
+                               ("token_bucket", "token_bucket (in-process)")):
+            line = row(self.body, label)
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            admit_ns = [b["real_time"] for b in bms if b.get("run_name", b["name"])
+                        == f"BM_Admit/{variant}" and b.get("run_type") == "iteration"]
+            self.assertEqual(cells[1], spread(admit_ns, report.fmt_ns))
+            one = [r["attempts"] * 1e9 / r["duration_ns"] for r in recs
+                   if (r["variant"], r["regime"], r["threads"]) == (variant, "admit", 1)]
+            self.assertEqual(cells[3], spread(one, report.fmt_si))
+            two = [r["attempts"] * 1e9 / r["duration_ns"] for r in recs
+                   if (r["variant"], r["regime"], r["threads"]) == (variant, "admit", 2)]
+            self.assertEqual(cells[4], spread(two, report.fmt_si))
+            self.assertEqual(cells[6], "2" if variant == "redis_gcra" else "1")
+            sat = [r["metrics"]["rate_error"] for r in acc
+                   if r["variant"] == variant and r["pattern"] == "saturating"]
+            self.assertEqual(cells[7], spread(sat, report.fmt_signed))
+            refusals = sum(r.get("store_refusals", 0) for r in recs + acc
+                           if r["variant"] == variant)
+            self.assertEqual(cells[9], f"{refusals:,}")
+        self.assertIn("redis-server 7.0.15 at 127.0.0.1:6379", self.body)
+        self.assertEqual(row(self.body, "redis_gcra").count("|"), 11)
+
+    def test_store_row_comes_first(self):
+        self.assertLess(self.body.index("| redis_gcra |"),
+                        self.body.index("| token_bucket (in-process) |"))
 
 
 class IdempotenceTest(ReportTestBase):

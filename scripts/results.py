@@ -218,6 +218,10 @@ MACHINE_SCHEMA = _versioned(_obj({
     "perf_event_paranoid": _nullable(INT),
     "rseq_registered": _nullable(BOOL),
     "counters": _mapping(_obj({"available": BOOL, "reason": _nullable(STR)})),
+}, {
+    # Runs with a store-backed variant; null or absent otherwise.
+    "redis": _nullable(_obj({"address": STR, "started_by_bench_all": BOOL,
+                             "version": _nullable(STR), "variants": _mapping(STR)})),
 }))
 
 # Added with the store-backed variants; runs from before them lack these.
@@ -839,6 +843,62 @@ class TradeoffPoint:
     throughput: float            # median attempts/s there
     worst_overshoot: float       # max overshoot_vs_limit under the saturating pattern
     pareto: bool                 # on the front: nothing is both faster and more accurate
+
+
+@dataclass(frozen=True)
+class StoreRow:
+    """A store-backed variant, or the in-process variant it mirrors, with the
+    numbers that say what keeping the state in redis costs."""
+    variant: str
+    mirror_of: str       # "" for a store-backed row; else the store variant it mirrors
+    admit_ns: Spread     # per call, Google Benchmark, one thread (None: not run)
+    reject_ns: Spread
+    admit_1: Spread      # admit-regime attempts/s at 1 thread
+    threads: int         # the highest thread count not oversubscribed (None: none)
+    processes: int       # processes the points at `threads` ran in
+    admit_n: Spread      # admit- and reject-regime attempts/s at `threads`
+    reject_n: Spread
+    rate_error: Spread   # saturating load
+    overshoot: Spread    # saturating load, vs limit
+    store_refusals: int  # requests refused because redis was unreachable, whole run
+
+
+def store_rows(res):
+    """Each store-backed variant of the run (machine.json redis.variants, in
+    registry order) followed by the in-process variant it mirrors."""
+    redis = (res.machine or {}).get("redis") or {}
+    mirrors = redis.get("variants") or {}
+    rank = _variant_rank(res)
+    percall = {(p.group, p.label): p for p in percall_points(res)}
+    not_over = [int(r["threads"]) for r in res.scaling if not r["oversubscribed"]]
+    top = max(not_over) if not_over else None
+
+    def row(variant, mirror_of):
+        scaling = [r for r in res.scaling if r["variant"] == variant]
+        at = lambda regime, t: [r for r in scaling  # noqa: E731
+                                if r["regime"] == regime and int(r["threads"]) == t]
+        sat = [r for r in res.accuracy
+               if r["variant"] == variant and r["pattern"] == "saturating"]
+        procs = [r.get("processes", 1) for r in at("admit", top)] if top else []
+        pc = lambda g: percall.get((g, variant))  # noqa: E731
+        return StoreRow(
+            variant=variant, mirror_of=mirror_of,
+            admit_ns=pc("Admit").real_ns if pc("Admit") else None,
+            reject_ns=pc("Reject").real_ns if pc("Reject") else None,
+            admit_1=summarize(throughput(r) for r in at("admit", 1)),
+            threads=top, processes=max(procs) if procs else None,
+            admit_n=summarize(throughput(r) for r in at("admit", top)) if top else None,
+            reject_n=summarize(throughput(r) for r in at("reject", top)) if top else None,
+            rate_error=summarize(r["metrics"]["rate_error"] for r in sat),
+            overshoot=summarize(r["metrics"]["overshoot_vs_limit"] for r in sat),
+            store_refusals=sum(r.get("store_refusals", 0) for r in res.scaling + res.accuracy
+                               if r["variant"] == variant))
+
+    rows = []
+    for store in sorted(mirrors, key=rank):
+        rows.append(row(store, ""))
+        rows.append(row(mirrors[store], store))
+    return rows
 
 
 def tradeoff_points(res):

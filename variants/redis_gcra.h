@@ -39,6 +39,9 @@ class RedisGcra {
   static constexpr int kMaxThreads = kMaxThreadsLimit;
   static constexpr bool kNeedsTick = false;
   static constexpr bool kStoreBacked = true;
+  // The in-process variant with the same algorithm, which the report sets
+  // beside this one to show what keeping the state in redis costs.
+  static constexpr std::string_view kMirrors = "token_bucket";
   struct Handle {
     std::unique_ptr<RedisClient> client;
     uint64_t store_refusals = 0;  // refused because the server was unreachable

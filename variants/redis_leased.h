@@ -51,6 +51,9 @@ class RedisLeased {
   static constexpr int kMaxThreads = kMaxThreadsLimit;
   static constexpr bool kNeedsTick = true;  // gives back idle threads' leases
   static constexpr bool kStoreBacked = true;
+  // The in-process variant with the same algorithm, which the report sets
+  // beside this one to show what keeping the state in redis costs.
+  static constexpr std::string_view kMirrors = "leased_token_bucket";
   struct Handle {
     int index = 0;
     std::unique_ptr<RedisClient> client;
