@@ -218,6 +218,7 @@ absl::StatusOr<int64_t> RedisClient::Run(int index, std::string_view key,
     const std::string& sha = shas_[static_cast<size_t>(index)];
     argv[1] = sha.c_str();
     lens[1] = sha.size();
+    ++round_trips_;
     auto* r = static_cast<redisReply*>(
         redisCommandArgv(ctx_, argc, argv.data(), lens.data()));
     if (r == nullptr) {

@@ -81,6 +81,7 @@ class RedisClient {
 
   bool connected() const { return ctx_ != nullptr; }
   uint64_t reconnects() const { return reconnects_; }
+  uint64_t round_trips() const { return round_trips_; }  // scripts sent
   const RedisEndpoint& endpoint() const { return endpoint_; }
 
  private:
@@ -96,6 +97,7 @@ class RedisClient {
   int64_t next_attempt_ns_ = 0;
   int64_t backoff_ns_ = 0;
   uint64_t reconnects_ = 0;
+  uint64_t round_trips_ = 0;
   bool ever_connected_ = false;
 };
 

@@ -19,7 +19,11 @@
 //     permit leased; permits leased before the interval and spent in it are
 //     extra, and the leases outstanding over all processes are at most T*m.
 //   under-admission: at most T*m permits sit in leases at any moment, and an
-//   unspent lease returns within lease_ttl plus one tick. A give-back that
+//   unspent lease returns within lease_ttl plus one tick. A refused thread
+//   remembers until when the server said n permits would not fit (at most
+//   n*I ahead) and refuses locally until then, so that a spent budget costs
+//   no round trip per request; permits given back by others meanwhile wait
+//   for that moment. A give-back that
 //   fails (server unreachable) loses those permits: it errs toward refusing.
 // As for redis_gcra, a restarted server forgets the bucket (one extra B).
 //
@@ -31,6 +35,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +63,10 @@ class RedisLeased {
     int index = 0;
     std::unique_ptr<RedisClient> client;
     uint64_t store_refusals = 0;  // refused because the server was unreachable
+    // After a refusal: until this Clock time, requests of refused_n or more
+    // permits cannot fit (the server said so).
+    int64_t refuse_until = std::numeric_limits<int64_t>::min();
+    uint64_t refused_n = 0;
   };
 
   static absl::StatusOr<std::unique_ptr<RedisLeased>> Create(
@@ -113,6 +122,7 @@ class RedisLeased {
         }
       }
     }
+    if (now < h.refuse_until && n >= h.refused_n) return false;
     // What is left (expired, or too small for n) goes back first, so it is
     // not stranded while this thread holds a fresh lease.
     GiveBack(*h.client, s.remaining.exchange(0, std::memory_order_relaxed));
@@ -124,6 +134,11 @@ class RedisLeased {
     auto got = h.client->Run(kLeaseScript, store_.key, args);
     if (!got.ok()) {
       ++h.store_refusals;
+      return false;
+    }
+    if (*got < 0) {
+      h.refuse_until = now - *got;
+      h.refused_n = n;
       return false;
     }
     const auto g = static_cast<uint64_t>(*got);

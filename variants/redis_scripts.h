@@ -79,8 +79,9 @@ return 1
 
 // redis_leased, take a lease: ARGV[6] = n, ARGV[7] = m (largest lease),
 // ARGV[8] = T (handles sharing the key). Grants max(n, clamp(available/2T,
-// 1, m)) permits, or just n when that batch does not fit, or 0. Returns the
-// number granted.
+// 1, m)) permits, or just n when that batch does not fit. Returns the number
+// granted, or, when not even n fit, minus the nanoseconds until they would
+// (at least 1): the client then refuses locally until then.
 inline std::string Lease() {
   return absl::StrCat(kPrelude, R"lua(
 local n = tonumber(ARGV[6])
@@ -95,7 +96,7 @@ if tat + want * I - now <= tau then
 elseif tat + n * I - now <= tau then
   got = n
 end
-if got == 0 then return 0 end
+if got == 0 then return -math.max(1, tat + n * I - tau - now) end
 store(tat + got * I)
 return got
 )lua");

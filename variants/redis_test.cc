@@ -181,6 +181,32 @@ TEST(RedisLeasedTest, StrandedLeasesGoBackAfterTheirTtl) {
   EXPECT_EQ(got, stranded + 10);
 }
 
+// A refused thread asks the server again only once the permits it wanted can
+// fit: a spent budget costs no round trip per request.
+TEST(RedisLeasedTest, RefusalIsRememberedUntilThePermitsCouldFit) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  ManualClock clock(0);
+  const Limits l = Limits::WithDefaultBurst(100, 100 * kMs);  // I = 1 ms
+  Options o;
+  o.redis_address = server->address();
+  auto made = RedisLeased<ManualClock>::Create(l, o, clock);
+  ASSERT_TRUE(made.ok()) << made.status();
+  auto& v = **made;
+  auto h = v.MakeHandle(0);
+  uint64_t got = 0;
+  while (v.try_acquire(h, 1)) ++got;
+  EXPECT_EQ(got, 100u);
+  const uint64_t trips = h.client->round_trips();
+  for (int i = 0; i < 1000; ++i) ASSERT_FALSE(v.try_acquire(h, 1));
+  clock.Advance(kMs - 1);
+  EXPECT_FALSE(v.try_acquire(h, 1));
+  EXPECT_EQ(h.client->round_trips(), trips);  // all refused locally
+  clock.Advance(1);
+  EXPECT_TRUE(v.try_acquire(h, 1));  // the permit has refilled: asked, granted
+  EXPECT_EQ(h.client->round_trips(), trips + 1);
+}
+
 // The fault test: threads saturate redis_gcra on the real clock while the
 // server is killed, then restarted on the same port. During the outage every
 // request is refused (fail closed) and counted as a store refusal; afterwards
