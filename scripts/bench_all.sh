@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: set-up and build, run bench_all (arguments pass through; the
-# default run takes about five minutes on 2 vCPUs), then draw the figures and
+# default run takes about seven minutes on 2 vCPUs), then draw the figures and
 # rewrite REPORT.md's generated sections from the new run.
 #   scripts/bench_all.sh                  # default run into results/
 #   scripts/bench_all.sh --quick          # smoke run, well under a minute
