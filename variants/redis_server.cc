@@ -106,7 +106,8 @@ absl::Status RedisServer::Launch() {
       close(null);
     }
     execvp(argv[0], argv.data());
-    fprintf(stderr, "ratelab: cannot run %s: %s\n", argv[0], strerror(errno));
+    // Only async-signal-safe calls between fork and exec: the parent may
+    // have other threads holding stdio locks. The parent names the program.
     _exit(127);
   }
   pid_ = pid;

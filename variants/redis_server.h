@@ -19,6 +19,9 @@ class RedisServer {
  public:
   // Starts redis-server ($RATELAB_REDIS_SERVER, else redis-server on PATH)
   // bound to 127.0.0.1 on a free port, and waits until it answers PING.
+  // The server is killed if the thread that started it exits
+  // (PR_SET_PDEATHSIG follows the thread), so start it from a thread that
+  // lives as long as it is needed (bench_all and the tests use the main one).
   static absl::StatusOr<std::unique_ptr<RedisServer>> Start();
   ~RedisServer();  // stops the server
 
