@@ -28,6 +28,10 @@ namespace ratelab {
 struct HammerOptions {
   int threads = 4;
   int64_t step_ns = 10'000;          // manual time per driver step
+  // Real time the driver sleeps after each step. A variant whose calls take
+  // a network round trip needs the clock to stand still across many of them,
+  // or no call sees one instant from start to end and none can be checked.
+  std::chrono::microseconds step_pause{0};
   int64_t steps = 30'000;            // driver steps (manual time = steps * step_ns)
   std::chrono::milliseconds real_limit{5'000};  // wall-clock bound
   // Soak extras: every `jump_every` steps time leaps by `jump_ns`; every
@@ -124,6 +128,7 @@ HammerReport Hammer(V& v, ManualClock clock, const HammerOptions& opt) {
       clock.Advance(opt.jump_ns);
     }
     v.tick(clock.Now());
+    if (opt.step_pause.count() > 0) std::this_thread::sleep_for(opt.step_pause);
     if (opt.churn_every > 0 && step % opt.churn_every == opt.churn_every - 1) {
       stop_worker(next_churn);
       start_worker(next_churn);

@@ -53,21 +53,10 @@ class LeasedTokenBucket {
     if (auto s = ValidateCommon(limits, options, kMaxThreads); !s.ok()) return s;
     auto params = GcraParams::Make(limits);
     if (!params.ok()) return params.status();
-    const auto threads = static_cast<uint64_t>(options.max_threads);
-    uint64_t lease = options.max_lease;
-    if (lease == 0) lease = std::max<uint64_t>(1, limits.burst / (8 * threads));
-    if (lease > limits.burst) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_lease=", lease, " exceeds burst B=", limits.burst));
-    }
-    int64_t ttl = options.lease_ttl_ns;
-    if (ttl < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("lease_ttl=", ttl, "ns: must be positive"));
-    }
-    if (ttl == 0) ttl = std::max<int64_t>(1, limits.window_ns / 10);
+    auto lease = LeaseParams::Make(limits, options, options.max_threads);
+    if (!lease.ok()) return lease.status();
     return std::unique_ptr<LeasedTokenBucket>(new LeasedTokenBucket(
-        limits, *params, options.max_threads, lease, ttl, clock));
+        limits, *params, options.max_threads, lease->max_lease, lease->ttl_ns, clock));
   }
 
   Handle MakeHandle(int thread_index) { return Handle{thread_index}; }

@@ -82,25 +82,13 @@ class RedisLeased {
     const int sharing = options.store_threads == 0
                             ? options.max_threads
                             : std::max(options.store_threads, options.max_threads);
-    uint64_t lease = options.max_lease;
-    if (lease == 0) {
-      lease = std::max<uint64_t>(1, limits.burst / (8 * static_cast<uint64_t>(sharing)));
-    }
-    if (lease > limits.burst) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_lease=", lease, " exceeds burst B=", limits.burst));
-    }
-    int64_t ttl = options.lease_ttl_ns;
-    if (ttl < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("lease_ttl=", ttl, "ns: must be positive"));
-    }
-    if (ttl == 0) ttl = std::max<int64_t>(1, limits.window_ns / 10);
+    auto lease = LeaseParams::Make(limits, options, sharing);
+    if (!lease.ok()) return lease.status();
     auto store = redis_scripts::OpenStore(kName, options);
     if (!store.ok()) return store.status();
     return std::unique_ptr<RedisLeased>(
         new RedisLeased(limits, *params, std::move(*store), options.max_threads,
-                        sharing, lease, ttl, clock));
+                        sharing, lease->max_lease, lease->ttl_ns, clock));
   }
 
   Handle MakeHandle(int thread_index) {
