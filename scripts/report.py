@@ -202,6 +202,16 @@ def section_method(res, ctx):
         f"- Threads pinned to {res.cpus_used} CPU(s); points with more threads than that are "
         "marked oversubscribed (threads share CPUs round-robin).",
     ]
+    redis = res.machine.get("redis")
+    if redis:
+        procs = max([r.get("processes", 1) for r in res.scaling + res.accuracy] or [1])
+        setup.append(
+            f"- Store-backed variants ({', '.join(sorted(redis.get('variants') or {})) or 'none'})"
+            f": redis-server {redis.get('version') or '(version unknown)'} at "
+            f"{redis['address']}"
+            + (", started by bench_all for the run" if redis["started_by_bench_all"] else "")
+            + (f"; their points with two or more threads ran in up to {procs} processes "
+               "sharing one redis key." if procs > 1 else "; every point in one process."))
     definitions = [
         "- Every cell is the **median over repetitions, with [min, max]** over the same "
         "repetitions (not an IQR: with a handful of repetitions quartiles rest on one or two "

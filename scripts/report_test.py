@@ -242,6 +242,14 @@ class StoreTableTest(ReportTestBase):
         self.assertIn("redis-server 7.0.15 at 127.0.0.1:6379", self.body)
         self.assertEqual(row(self.body, "redis_gcra").count("|"), 11)
 
+    def test_method_names_the_store(self):
+        with open(self.scratch.path("REPORT.md"), encoding="utf-8") as f:
+            method = section(f.read(), "method")
+        self.assertIn("- Store-backed variants (redis_gcra): redis-server 7.0.15 at "
+                      "127.0.0.1:6379, started by bench_all for the run; their points with "
+                      "two or more threads ran in up to 2 processes sharing one redis key.",
+                      method)
+
     def test_store_row_comes_first(self):
         self.assertLess(self.body.index("| redis_gcra |"),
                         self.body.index("| token_bucket (in-process) |"))
