@@ -84,36 +84,6 @@ struct GcraParams {
   }
 };
 
-// Lease sizing shared by the leased variants (leased_token_bucket,
-// redis_leased): the largest lease m (default max(1, B / (8*T)), so T leases
-// hold at most B/8) and how long a lease lives (default W/10), for T handles
-// sharing the bucket.
-struct LeaseParams {
-  uint64_t max_lease = 0;
-  int64_t ttl_ns = 0;
-
-  static absl::StatusOr<LeaseParams> Make(const Limits& limits,
-                                          const Options& options, int sharing) {
-    LeaseParams p;
-    p.max_lease = options.max_lease;
-    if (p.max_lease == 0) {
-      p.max_lease =
-          std::max<uint64_t>(1, limits.burst / (8 * static_cast<uint64_t>(sharing)));
-    }
-    if (p.max_lease > limits.burst) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_lease=", p.max_lease, " exceeds burst B=", limits.burst));
-    }
-    p.ttl_ns = options.lease_ttl_ns;
-    if (p.ttl_ns < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("lease_ttl=", p.ttl_ns, "ns: must be positive"));
-    }
-    if (p.ttl_ns == 0) p.ttl_ns = std::max<int64_t>(1, limits.window_ns / 10);
-    return p;
-  }
-};
-
 }  // namespace ratelab
 
 #endif  // RATELAB_VARIANTS_GCRA_H_

@@ -10,9 +10,7 @@
 //    leases of threads that stopped asking. A return lowers the TAT by r*I,
 //    which is exactly undoing the lease of those r permits.
 //
-// Permits live in exactly one place: the bucket, or one slot's `remaining`.
-// The owner spends with CAS on `remaining`, returns and reclaims use exchange(0),
-// so no permit is spent twice or lost.
+// Permits live in exactly one place: the bucket, or one slot (lease_slots.h).
 //
 // Promise (approximate), T = threads, m = max_lease:
 //   over-admission: in any closed interval of length t at most
@@ -32,6 +30,7 @@
 #include <vector>
 
 #include "variants/gcra.h"
+#include "variants/lease_slots.h"
 #include "variants/limiter.h"
 
 namespace ratelab {
@@ -63,29 +62,15 @@ class LeasedTokenBucket {
 
   bool try_acquire(Handle& h, uint64_t n = 1) noexcept {
     if (!ValidRequest(n, limits_.burst)) return false;
-    Slot& s = slots_[static_cast<std::size_t>(h.index)];
     const int64_t now = clock_.Now();
-    if (now < s.expiry.load(std::memory_order_relaxed)) {
-      uint64_t r = s.remaining.load(std::memory_order_relaxed);
-      while (r >= n) {
-        if (s.remaining.compare_exchange_weak(r, r - n,
-                                              std::memory_order_relaxed)) {
-          return true;
-        }
-      }
-    }
-    return Refill(s, now, n);
+    if (slots_.TrySpend(h.index, now, n)) return true;
+    return Refill(h.index, now, n);
   }
 
   // Returns the leases that have expired, including those of threads that
   // stopped asking.
   void tick(int64_t now) noexcept {
-    for (Slot& s : slots_) {
-      if (s.expiry.load(std::memory_order_relaxed) <= now &&
-          s.remaining.load(std::memory_order_relaxed) != 0) {
-        Return(s.remaining.exchange(0, std::memory_order_relaxed));
-      }
-    }
+    slots_.ReclaimExpired(now, [this](uint64_t r) { Return(r); });
   }
 
   Promise promise() const {
@@ -99,18 +84,9 @@ class LeasedTokenBucket {
   int64_t lease_ttl_ns() const { return ttl_; }
 
   // Permits currently held in leases (for tests: the under-admission bound).
-  uint64_t Outstanding() const {
-    uint64_t sum = 0;
-    for (const Slot& s : slots_) sum += s.remaining.load(std::memory_order_relaxed);
-    return sum;
-  }
+  uint64_t Outstanding() const { return slots_.Outstanding(); }
 
  private:
-  struct alignas(kLine128) Slot {
-    std::atomic<uint64_t> remaining{0};
-    std::atomic<int64_t> expiry{0};
-  };
-
   LeasedTokenBucket(const Limits& limits, const GcraParams& params, int threads,
                     uint64_t lease, int64_t ttl, Clock clock)
       : limits_(limits),
@@ -119,12 +95,12 @@ class LeasedTokenBucket {
         max_lease_(lease),
         ttl_(ttl),
         clock_(clock),
-        slots_(static_cast<std::size_t>(threads)) {}
+        slots_(threads) {}
 
-  bool Refill(Slot& s, int64_t now, uint64_t n) noexcept {
+  bool Refill(int i, int64_t now, uint64_t n) noexcept {
     // Whatever is left (expired, or too small for n) goes back first, so it
     // is not stranded while this thread holds a fresh lease.
-    Return(s.remaining.exchange(0, std::memory_order_relaxed));
+    Return(slots_.TakeAll(i));
     int64_t tat = tat_.load(std::memory_order_relaxed);
     for (;;) {
       const uint64_t share =
@@ -138,10 +114,7 @@ class LeasedTokenBucket {
         got = n;  // no batch left: take just this request's permits
       }
       if (tat_.compare_exchange_weak(tat, next, std::memory_order_relaxed)) {
-        if (got > n) {
-          s.expiry.store(now + ttl_, std::memory_order_relaxed);
-          s.remaining.store(got - n, std::memory_order_relaxed);
-        }
+        if (got > n) slots_.Hold(i, got - n, now + ttl_);
         return true;
       }
     }
@@ -159,7 +132,7 @@ class LeasedTokenBucket {
   const uint64_t max_lease_;
   const int64_t ttl_;
   Clock clock_;
-  std::vector<Slot> slots_;
+  LeaseSlots slots_;
   alignas(kLine128) std::atomic<int64_t> tat_{GcraParams::kFullTat};
 };
 

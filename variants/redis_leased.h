@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "variants/gcra.h"
+#include "variants/lease_slots.h"
 #include "variants/limiter.h"
 #include "variants/redis_client.h"
 #include "variants/redis_scripts.h"
@@ -99,21 +100,12 @@ class RedisLeased {
 
   bool try_acquire(Handle& h, uint64_t n = 1) noexcept {
     if (!ValidRequest(n, limits_.burst)) return false;
-    Slot& s = slots_[static_cast<std::size_t>(h.index)];
     const int64_t now = clock_.Now();
-    if (now < s.expiry.load(std::memory_order_relaxed)) {
-      uint64_t r = s.remaining.load(std::memory_order_relaxed);
-      while (r >= n) {
-        if (s.remaining.compare_exchange_weak(r, r - n,
-                                              std::memory_order_relaxed)) {
-          return true;
-        }
-      }
-    }
+    if (slots_.TrySpend(h.index, now, n)) return true;
     if (now < h.refuse_until && n >= h.refused_n) return false;
     // What is left (expired, or too small for n) goes back first, so it is
     // not stranded while this thread holds a fresh lease.
-    GiveBack(*h.client, s.remaining.exchange(0, std::memory_order_relaxed));
+    GiveBack(*h.client, slots_.TakeAll(h.index));
     std::array<int64_t, 8> args{params_.interval_ns, params_.tau_ns};
     redis_scripts::TimeArgs(clock_, &args[2]);
     args[5] = static_cast<int64_t>(n);
@@ -131,10 +123,7 @@ class RedisLeased {
     }
     const auto g = static_cast<uint64_t>(*got);
     if (g < n) return false;
-    if (g > n) {
-      s.expiry.store(now + ttl_, std::memory_order_relaxed);
-      s.remaining.store(g - n, std::memory_order_relaxed);
-    }
+    if (g > n) slots_.Hold(h.index, g - n, now + ttl_);
     return true;
   }
 
@@ -142,12 +131,7 @@ class RedisLeased {
   // stopped asking. Called from one ticker thread, which has its own
   // connection.
   void tick(int64_t now) noexcept {
-    for (Slot& s : slots_) {
-      if (s.expiry.load(std::memory_order_relaxed) <= now &&
-          s.remaining.load(std::memory_order_relaxed) != 0) {
-        GiveBack(*tick_client_, s.remaining.exchange(0, std::memory_order_relaxed));
-      }
-    }
+    slots_.ReclaimExpired(now, [this](uint64_t r) { GiveBack(*tick_client_, r); });
   }
 
   Promise promise() const {
@@ -162,20 +146,11 @@ class RedisLeased {
   const std::string& key() const { return store_.key; }
 
   // Permits this process holds in leases (for tests).
-  uint64_t Outstanding() const {
-    uint64_t sum = 0;
-    for (const Slot& s : slots_) sum += s.remaining.load(std::memory_order_relaxed);
-    return sum;
-  }
+  uint64_t Outstanding() const { return slots_.Outstanding(); }
 
  private:
   static constexpr int kLeaseScript = 0;
   static constexpr int kGiveBackScript = 1;
-
-  struct alignas(kLine128) Slot {
-    std::atomic<uint64_t> remaining{0};
-    std::atomic<int64_t> expiry{0};
-  };
 
   RedisLeased(const Limits& limits, const GcraParams& params,
               redis_scripts::Store store, int threads, int sharing,
@@ -187,7 +162,7 @@ class RedisLeased {
         max_lease_(lease),
         ttl_(ttl),
         clock_(clock),
-        slots_(static_cast<std::size_t>(threads)),
+        slots_(threads),
         tick_client_(NewClient()) {}
 
   std::unique_ptr<RedisClient> NewClient() const {
@@ -209,7 +184,7 @@ class RedisLeased {
   const uint64_t max_lease_;
   const int64_t ttl_;
   Clock clock_;
-  std::vector<Slot> slots_;
+  LeaseSlots slots_;
   std::unique_ptr<RedisClient> tick_client_;
 };
 
