@@ -88,6 +88,17 @@ inline void NoteCpu(std::vector<int>& seen) {
   if (std::find(seen.begin(), seen.end(), c) == seen.end()) seen.push_back(c);
 }
 
+// A store-backed variant's handle counts the requests it refused because the
+// store was unreachable; other handles have no such count.
+template <class H>
+uint64_t StoreRefusals(const H& h) {
+  if constexpr (requires { h.store_refusals; }) {
+    return h.store_refusals;
+  } else {
+    return 0;
+  }
+}
+
 // Sleeps up to ns, waking early if interrupted. Returns false if interrupted.
 inline bool SleepUnlessInterrupted(int64_t ns) {
   const int64_t end = MonotonicNs() + ns;
@@ -150,11 +161,7 @@ TeamResult RunTeam(V& limiter, const TeamConfig& cfg, Load& load) {
       // not model fences.)
       (void)phase.load(std::memory_order_acquire);
       local.Reset();
-      uint64_t refusals_at_start = 0;
-      if constexpr (requires { handle.store_refusals; }) {
-        refusals_at_start = handle.store_refusals;
-      }
-      (void)refusals_at_start;
+      const uint64_t refusals_at_start = StoreRefusals(handle);
       std::vector<uint64_t> bins;
       int64_t start = 0;
       if (cfg.bin_ns > 0) {
@@ -186,9 +193,7 @@ TeamResult RunTeam(V& limiter, const TeamConfig& cfg, Load& load) {
         out.counters = perf.Read();
       }
       NoteCpu(out.cpus_seen);
-      if constexpr (requires { handle.store_refusals; }) {
-        out.store_refusals = handle.store_refusals - refusals_at_start;
-      }
+      out.store_refusals = StoreRefusals(handle) - refusals_at_start;
       out.attempts = local.attempts;
       out.admitted = local.admitted;
       out.bins = std::move(bins);
